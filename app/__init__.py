@@ -1,0 +1,52 @@
+"""Preceptor: training and certification for physician mentors."""
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.auth.routes import bp as auth_bp
+from app.cli import register_commands
+from app.config import Config, config_for_environment
+from app.courses.routes import bp as courses_bp
+from app.errors import register_error_handlers
+from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.site import bp as site_bp
+from app.site import register_security_headers
+
+BLUEPRINTS = (site_bp, auth_bp, courses_bp)
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    config = config or config_for_environment()
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(config.INSTANCE_PATH),
+        instance_relative_config=False,
+    )
+    app.config.from_object(config)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.config["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.REPOSITORY_MIGRATIONS))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_commands(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Foreign keys on, and WAL so readers never wait for the writer."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,66 @@
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import utcnow
+from app.extensions import db
+
+
+class Role(enum.StrEnum):
+    MENTOR = "mentor"
+    EDUCATOR = "educator"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+ROLE_ENUM = Enum(Role, name="role", values_callable=lambda roles: [r.value for r in roles])
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of the login cookie's id: changing it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    role_rows: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="joined"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(row.role for row in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(ROLE_ENUM)
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class Invite(db.Model):
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    invited_by: Mapped[User | None] = relationship()

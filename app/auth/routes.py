@@ -1,0 +1,191 @@
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.auth import service
+from app.auth.access import role_required, safe_next
+from app.auth.forms import (
+    AcceptInviteForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from app.auth.models import Role
+from app.clock import utcnow
+from app.extensions import db, limiter
+from app.mail import send_mail
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _account_key() -> str:
+    return "account:" + service.normalize_email(request.form.get("email", ""))
+
+
+def _limit(setting: str):
+    return lambda: current_app.config[setting]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), methods=["POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), methods=["POST"], key_func=_account_key)
+def login() -> Response | str | tuple[str, int]:
+    form = LoginForm()
+    destination = safe_next(request.args.get("next"), url_for("courses.catalog"))
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("auth/login.html", form=form), status
+    user = service.authenticate(form.email.data, form.password.data, now=utcnow())
+    if user is None:
+        form.password.errors.append("That e-mail and password do not match an account.")
+        return render_template("auth/login.html", form=form), 422
+    session.clear()  # a fresh session at sign-in: nothing from before carries over
+    login_user(user, remember=form.remember.data)
+    db.session.commit()
+    return redirect(destination)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), methods=["POST"])
+def forgot_password() -> Response | str:
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/forgot.html", form=form)
+    user = service.find_user(form.email.data)
+    if user is not None:
+        token = service.make_reset_token(user, secret_key=current_app.secret_key, now=utcnow())
+        link = url_for("auth.reset_password", token=token, _external=True)
+        minutes = current_app.config["RESET_LINK_MAX_AGE_SECONDS"] // 60
+        send_mail(
+            user.email,
+            "Reset your Preceptor password",
+            render_template("auth/email/reset.txt", user=user, link=link, minutes=minutes),
+        )
+    # The same answer either way, so the form does not reveal who has an account.
+    return render_template("auth/forgot_sent.html", email=form.email.data)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | str:
+    user = service.user_for_reset_token(
+        token,
+        secret_key=current_app.secret_key,
+        max_age=current_app.config["RESET_LINK_MAX_AGE_SECONDS"],
+        now=utcnow(),
+    )
+    form = ResetPasswordForm()
+    form.email_for_check = user.email
+    if not form.validate_on_submit():
+        return render_template("auth/reset.html", form=form)
+    service.set_password(user, form.password.data)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("Your password is changed. Sign in with the new one.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def invite() -> Response | str:
+    form = InviteForm()
+    grantable = service.roles_grantable_by(current_user)
+    form.roles.choices = [(role.value, role.value.capitalize()) for role in grantable]
+    if request.method == "GET":
+        form.roles.data = [Role.MENTOR.value]
+    if not form.validate_on_submit():
+        return render_template("auth/invite.html", form=form)
+    try:
+        issued = service.create_invite(
+            form.email.data,
+            {Role(value) for value in form.roles.data},
+            invited_by=current_user,
+            now=utcnow(),
+            max_age_days=current_app.config["INVITE_MAX_AGE_DAYS"],
+        )
+    except service.EmailTaken as error:
+        form.email.errors.append(str(error))
+        return render_template("auth/invite.html", form=form)
+    _send_invite(issued, inviter=current_user.name)
+    db.session.commit()
+    flash(f"Invitation sent to {issued.invite.email}.")
+    return redirect(url_for("auth.invite"))
+
+
+def _send_invite(issued: service.IssuedInvite, inviter: str | None) -> None:
+    link = url_for("auth.accept_invite", token=issued.token, _external=True)
+    send_mail(
+        issued.invite.email,
+        "Your invitation to Preceptor" if inviter else "Finish signing up for Preceptor",
+        render_template(
+            "auth/email/invite.txt",
+            invite=issued.invite,
+            link=link,
+            inviter=inviter,
+            days=current_app.config["INVITE_MAX_AGE_DAYS"],
+        ),
+    )
+
+
+@bp.route("/accept/<token>", methods=["GET", "POST"])
+def accept_invite(token: str) -> Response | str:
+    invite = service.open_invite(token, now=utcnow())
+    form = AcceptInviteForm()
+    form.email_for_check = invite.email
+    if not form.validate_on_submit():
+        return render_template("auth/accept.html", form=form, invite=invite)
+    user = service.accept_invite(
+        invite, name=form.name.data, password=form.password.data, now=utcnow()
+    )
+    db.session.commit()
+    session.clear()
+    login_user(user)
+    flash(f"Welcome to Preceptor, {user.name}.")
+    return redirect(url_for("courses.catalog"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), methods=["POST"])
+def signup() -> Response | str | tuple[str, int]:
+    domains = current_app.config["SIGNUP_EMAIL_DOMAINS"]
+    if not domains:
+        return render_template("auth/signup_closed.html"), 404
+    form = SignupForm()
+    if form.validate_on_submit():
+        if not service.may_sign_up(form.email.data, domains):
+            form.email.errors.append(
+                "Sign-up is open to addresses at " + ", ".join(f"@{d}" for d in domains) + "."
+            )
+        elif service.find_user(form.email.data) is None:
+            issued = service.create_invite(
+                form.email.data,
+                {Role.MENTOR},
+                invited_by=None,
+                now=utcnow(),
+                max_age_days=current_app.config["INVITE_MAX_AGE_DAYS"],
+            )
+            _send_invite(issued, inviter=None)
+            db.session.commit()
+            return render_template("auth/signup_sent.html", email=issued.invite.email)
+        else:
+            return render_template("auth/signup_sent.html", email=form.email.data)
+    return render_template("auth/signup.html", form=form, domains=domains)

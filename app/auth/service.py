@@ -1,0 +1,167 @@
+"""Accounts: sign-in, password resets, invitations and sign-up."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
+
+from app.auth.models import Invite, Role, User, UserRole
+from app.auth.passwords import DUMMY_HASH, hash_password, verify_password
+from app.errors import PreceptorError
+from app.extensions import db
+
+
+class LinkInvalid(PreceptorError):
+    status, code = 400, "link_invalid"
+
+
+class EmailTaken(PreceptorError):
+    status, code = 409, "email_taken"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(email: str, name: str, password: str, roles: set[Role] | list[Role]) -> User:
+    """A new account; the caller has checked the password against the rules."""
+    email = normalize_email(email)
+    if find_user(email):
+        raise EmailTaken(f"There is already an account for {email}.")
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        session_token=secrets.token_hex(16),
+        role_rows=[UserRole(role=role) for role in sorted(set(roles))],
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str, *, now: datetime) -> User | None:
+    """The user when the password matches; unknown e-mail and wrong password look alike."""
+    user = find_user(email)
+    if user is None:
+        verify_password(DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    user.last_login_at = now
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """New password; every other session and outstanding reset link stops working."""
+    user.password_hash = hash_password(password)
+    user.session_token = secrets.token_hex(16)
+
+
+# Password resets: a signed token bound to the current password hash, so it
+# stops working once used (the hash changes) and after max_age seconds.
+
+
+def _reset_serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def make_reset_token(user: User, *, secret_key: str, now: datetime) -> str:
+    payload = {"user": user.id, "fingerprint": _fingerprint(user), "issued": int(now.timestamp())}
+    return _reset_serializer(secret_key).dumps(payload)
+
+
+def user_for_reset_token(token: str, *, secret_key: str, max_age: int, now: datetime) -> User:
+    try:
+        payload = _reset_serializer(secret_key).loads(token)
+    except BadSignature:
+        raise LinkInvalid("This reset link is not valid. Ask for a new one.") from None
+    user = db.session.get(User, payload.get("user"))
+    if user is None or payload.get("fingerprint") != _fingerprint(user):
+        raise LinkInvalid(
+            "This reset link has already been used. Ask for a new one if you need it."
+        )
+    if now.timestamp() - payload.get("issued", 0) > max_age:
+        raise LinkInvalid("This reset link has expired. Ask for a new one below.")
+    return user
+
+
+# Invitations (and self sign-up, which is an invitation the person sends themself).
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    invite: Invite
+    token: str
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invite(
+    email: str, roles: set[Role], *, invited_by: User | None, now: datetime, max_age_days: int
+) -> IssuedInvite:
+    email = normalize_email(email)
+    if find_user(email):
+        raise EmailTaken(f"There is already an account for {email}.")
+    token = secrets.token_urlsafe(32)
+    invite = Invite(
+        email=email,
+        roles=sorted(role.value for role in roles),
+        token_hash=_token_hash(token),
+        invited_by=invited_by,
+        created_at=now,
+        expires_at=now + timedelta(days=max_age_days),
+    )
+    db.session.add(invite)
+    db.session.flush()
+    return IssuedInvite(invite, token)
+
+
+def open_invite(token: str, *, now: datetime) -> Invite:
+    invite = db.session.scalar(select(Invite).where(Invite.token_hash == _token_hash(token)))
+    if invite is None:
+        raise LinkInvalid("This invitation link is not valid.")
+    if invite.accepted_at is not None:
+        raise LinkInvalid("This invitation has already been used. Sign in instead.")
+    if invite.expires_at < now:
+        raise LinkInvalid(
+            "This invitation has expired. Ask your program coordinator for a new one."
+        )
+    return invite
+
+
+def accept_invite(invite: Invite, *, name: str, password: str, now: datetime) -> User:
+    user = create_user(invite.email, name, password, {Role(value) for value in invite.roles})
+    invite.accepted_at = now
+    return user
+
+
+def roles_grantable_by(user: User) -> list[Role]:
+    """Admins may invite any role; coordinators invite mentors only."""
+    if user.has_role(Role.ADMIN):
+        return list(Role)
+    if user.has_role(Role.COORDINATOR):
+        return [Role.MENTOR]
+    return []
+
+
+def may_sign_up(email: str, allowed_domains: tuple[str, ...]) -> bool:
+    domain = normalize_email(email).rpartition("@")[2]
+    return bool(domain) and domain in allowed_domains
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count(User.id))) or 0

@@ -1,0 +1,98 @@
+"""The `preceptor` console commands (the same as `flask --app app ...`)."""
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from app.auth import service as auth
+from app.auth.models import Role
+from app.auth.passwords import password_problem
+from app.clock import utcnow
+from app.content import ContentError, load_content
+from app.courses.sync import sync_content
+from app.extensions import db
+
+
+def main() -> None:
+    from app import create_app
+
+    FlaskGroup(
+        create_app=lambda: create_app(),
+        help="Preceptor: training and certification for physician mentors.",
+    )(prog_name="preceptor")
+
+
+content = click.Group("content", help="Check and import courses/ and quizzes/.")
+users = click.Group("users", help="Manage accounts.")
+
+
+def _content_dir(directory: str | None) -> Path:
+    return Path(directory).resolve() if directory else current_app.config["CONTENT_DIR"]
+
+
+def _load_or_exit(directory: Path):
+    try:
+        return load_content(directory)
+    except ContentError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(error.problems)} problem(s); nothing imported.", err=True)
+        sys.exit(1)
+
+
+@content.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def content_check(directory: str | None) -> None:
+    """Validate the content; print each problem as path:line: message."""
+    _load_or_exit(_content_dir(directory))
+
+
+@content.command("sync")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def content_sync(directory: str | None) -> None:
+    """Validate, then import; running it twice changes nothing the second time."""
+    loaded = _load_or_exit(_content_dir(directory))
+    report = sync_content(loaded, now=utcnow())
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role])
+)
+@click.option("--password", help="Generated and printed when omitted.")
+def users_create(email: str, name: str, roles: tuple[str, ...], password: str | None) -> None:
+    """Create a user with one or more roles."""
+    generated = password is None
+    password = password or generate_password()
+    if problem := password_problem(password, email=email, name=name):
+        raise click.UsageError(f"--password: {problem}")
+    try:
+        user = auth.create_user(email, name, password, {Role(r) for r in roles})
+    except auth.EmailTaken as error:
+        raise click.UsageError(str(error)) from None
+    db.session.commit()
+    click.echo(f"created {user.email} ({', '.join(sorted(roles))})")
+    if generated:
+        click.echo(f"password: {password}")
+
+
+def generate_password() -> str:
+    """Four random words' worth of entropy in a form people can type."""
+    return "-".join(secrets.token_urlsafe(6) for _ in range(3))
+
+
+def register_commands(app: Flask) -> None:
+    from app.demo import demo
+
+    app.cli.add_command(content)
+    app.cli.add_command(users)
+    app.cli.add_command(demo)

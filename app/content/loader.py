@@ -1,0 +1,303 @@
+"""Read courses/ (and certifications.yml) into frozen objects, or report every problem."""
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from app.content.errors import ContentError, Problem
+from app.content.frontmatter import (
+    Key,
+    check_mapping,
+    mapping_lines,
+    not_blank,
+    not_negative,
+    parse_document,
+    positive,
+)
+from app.content.markdown import render_markdown, unknown_callouts
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LESSON_PREFIX = re.compile(r"^\d+-")
+
+
+def _slug_check(value: str) -> str | None:
+    return None if SLUG.match(value) else "must be lowercase letters, digits and dashes"
+
+
+def _short(limit: int):
+    def check(value: str) -> str | None:
+        return not_blank(value) or (
+            None if len(value) <= limit else f"must be at most {limit} characters"
+        )
+
+    return check
+
+
+COURSE_KEYS = {
+    "title": Key(str, required=True, check=_short(200)),
+    "summary": Key(str, required=True, check=_short(500)),
+    "order": Key(int),
+    "estimated_minutes": Key(int, check=positive),
+    "quiz": Key(str, check=_slug_check),
+}
+LESSON_KEYS = {
+    "title": Key(str, required=True, check=_short(200)),
+    "estimated_minutes": Key(int, check=positive),
+}
+CERTIFICATION_KEYS = {
+    "id": Key(str, required=True, check=_slug_check),
+    "title": Key(str, required=True, check=_short(200)),
+    "courses": Key(list, required=True),
+    "valid_for_months": Key(int, check=positive),
+    "renewal_window_days": Key(int, check=not_negative),
+}
+
+
+@dataclass(frozen=True)
+class LessonSource:
+    slug: str
+    title: str
+    position: int
+    estimated_minutes: int | None
+    body_html: str
+    content_hash: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class CourseSource:
+    slug: str
+    title: str
+    summary: str
+    position: int
+    estimated_minutes: int | None
+    quiz_id: str | None
+    overview_html: str
+    content_hash: str
+    lessons: tuple[LessonSource, ...]
+    path: Path
+
+
+@dataclass(frozen=True)
+class CertificationSource:
+    slug: str
+    title: str
+    course_slugs: tuple[str, ...]
+    valid_for_months: int | None
+    renewal_window_days: int | None
+
+
+@dataclass(frozen=True)
+class ContentSet:
+    courses: tuple[CourseSource, ...]
+    certifications: tuple[CertificationSource, ...]
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def lesson_slug(path: Path) -> str:
+    return LESSON_PREFIX.sub("", path.stem)
+
+
+def _read(path: Path, problems: list[Problem]) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(path, 1, "file is not UTF-8 text"))
+    except OSError as error:
+        problems.append(Problem(path, 1, f"cannot read file: {error.strerror}"))
+    return None
+
+
+def _markdown_problems(path: Path, body: str, body_line: int) -> list[Problem]:
+    return [
+        Problem(
+            path, body_line + index, f"unknown callout '{name}' (use note, tip, warning or reflect)"
+        )
+        for index, name in unknown_callouts(body)
+    ]
+
+
+def _load_lesson(path: Path, position: int, problems: list[Problem]) -> LessonSource | None:
+    text = _read(path, problems)
+    if text is None:
+        return None
+    document = parse_document(path, text, LESSON_KEYS)
+    problems += document.problems
+    slug = lesson_slug(path)
+    if not SLUG.match(slug):
+        problems.append(
+            Problem(
+                path, 1, f"lesson file name '{path.name}' must be like '01-active-listening.md'"
+            )
+        )
+    if not document.body.strip() and not document.problems:
+        problems.append(
+            Problem(path, document.body_line, "lesson has no text after the front matter")
+        )
+    problems += _markdown_problems(path, document.body, document.body_line)
+    if document.problems:
+        return None
+    meta = document.meta
+    body_html = render_markdown(document.body)
+    return LessonSource(
+        slug=slug,
+        title=meta["title"].strip(),
+        position=position,
+        estimated_minutes=meta.get("estimated_minutes"),
+        body_html=body_html,
+        content_hash=_digest(meta["title"], meta.get("estimated_minutes"), body_html),
+        path=path,
+    )
+
+
+def _load_course(folder: Path, problems: list[Problem]) -> CourseSource | None:
+    course_file = folder / "course.md"
+    if not SLUG.match(folder.name):
+        problems.append(
+            Problem(
+                folder,
+                1,
+                f"course folder '{folder.name}' must be lowercase letters, digits and dashes",
+            )
+        )
+        return None
+    if not course_file.is_file():
+        problems.append(
+            Problem(course_file, 1, "missing course.md (title, summary and overview of the course)")
+        )
+        return None
+    text = _read(course_file, problems)
+    if text is None:
+        return None
+    document = parse_document(course_file, text, COURSE_KEYS)
+    problems += document.problems
+    problems += _markdown_problems(course_file, document.body, document.body_line)
+
+    lessons: list[LessonSource] = []
+    seen: dict[str, Path] = {}
+    lesson_files = sorted(p for p in folder.glob("*.md") if p.name != "course.md")
+    for position, path in enumerate(lesson_files, start=1):
+        slug = lesson_slug(path)
+        if slug in seen:
+            problems.append(
+                Problem(path, 1, f"duplicate lesson slug '{slug}' (also {seen[slug].name})")
+            )
+            continue
+        seen[slug] = path
+        lesson = _load_lesson(path, position, problems)
+        if lesson:
+            lessons.append(lesson)
+    if not lesson_files:
+        problems.append(
+            Problem(course_file, 1, "course has no lessons: add a file like 01-introduction.md")
+        )
+    if document.problems:
+        return None
+    meta = document.meta
+    overview_html = render_markdown(document.body)
+    return CourseSource(
+        slug=folder.name,
+        title=meta["title"].strip(),
+        summary=meta["summary"].strip(),
+        position=meta.get("order", 0),
+        estimated_minutes=meta.get("estimated_minutes"),
+        quiz_id=meta.get("quiz"),
+        overview_html=overview_html,
+        content_hash=_digest(sorted(meta.items()), overview_html),
+        lessons=tuple(lessons),
+        path=folder,
+    )
+
+
+def _load_certifications(
+    path: Path, course_slugs: set[str], problems: list[Problem]
+) -> list[CertificationSource]:
+    text = _read(path, problems) if path.exists() else None
+    if text is None:
+        return []
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = getattr(error, "problem", None) or "invalid YAML"
+        problems.append(Problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {reason}"))
+        return []
+    if node is None:
+        return []
+    if not isinstance(node, yaml.SequenceNode) or not isinstance(data, list):
+        problems.append(Problem(path, 1, "must be a list of certifications ('- id: ...')"))
+        return []
+    certifications, seen = [], set()
+    for item_node, item in zip(node.value, data, strict=True):
+        line = item_node.start_mark.line + 1
+        if not isinstance(item_node, yaml.MappingNode) or not isinstance(item, dict):
+            problems.append(Problem(path, line, "each certification must be 'key: value' lines"))
+            continue
+        lines, duplicates = mapping_lines(item_node, offset=1)
+        problems.extend(Problem(path, ln, f"key '{key}' is given twice") for key, ln in duplicates)
+        found = check_mapping(path, item, lines, CERTIFICATION_KEYS, fallback_line=line)
+        found += _certification_course_problems(path, item, item_node, lines, course_slugs)
+        if not found and item["id"] in seen:
+            found.append(Problem(path, lines["id"], f"duplicate certification id '{item['id']}'"))
+        problems += found
+        if found:
+            continue
+        seen.add(item["id"])
+        certifications.append(
+            CertificationSource(
+                slug=item["id"],
+                title=item["title"].strip(),
+                course_slugs=tuple(item["courses"]),
+                valid_for_months=item.get("valid_for_months"),
+                renewal_window_days=item.get("renewal_window_days"),
+            )
+        )
+    return certifications
+
+
+def _certification_course_problems(
+    path: Path,
+    item: dict,
+    item_node: yaml.MappingNode,
+    lines: dict[str, int],
+    course_slugs: set[str],
+) -> list[Problem]:
+    slugs = item.get("courses")
+    if not isinstance(slugs, list):
+        return []
+    if not slugs:
+        return [Problem(path, lines["courses"], "'courses' must name at least one course")]
+    courses_node = next(value for key, value in item_node.value if key.value == "courses")
+    problems = []
+    for index, slug in enumerate(slugs):
+        entry_line = courses_node.value[index].start_mark.line + 1
+        if not isinstance(slug, str) or slug not in course_slugs:
+            problems.append(
+                Problem(
+                    path, entry_line, f"unknown course '{slug}' in certification '{item.get('id')}'"
+                )
+            )
+    return problems
+
+
+def load_content(content_dir: Path) -> ContentSet:
+    """Every course and certification under content_dir; ContentError lists all problems."""
+    problems: list[Problem] = []
+    courses_dir = content_dir / "courses"
+    if not courses_dir.is_dir():
+        raise ContentError([Problem(courses_dir, 1, "no courses/ folder here")])
+    folders = sorted(p for p in courses_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    courses = [c for folder in folders if (c := _load_course(folder, problems))]
+    all_slugs = {folder.name for folder in folders}
+    certifications = _load_certifications(courses_dir / "certifications.yml", all_slugs, problems)
+    if problems:
+        raise ContentError(problems)
+    ordered = sorted(courses, key=lambda c: (c.position, c.slug))
+    return ContentSet(courses=tuple(ordered), certifications=tuple(certifications))

@@ -1,0 +1,58 @@
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from app.auth.access import role_required
+from app.auth.models import Role
+from app.clock import utcnow
+from app.courses import service
+from app.extensions import db
+
+bp = Blueprint("courses", __name__, url_prefix="/courses")
+
+
+@bp.get("/")
+@login_required
+def catalog() -> str:
+    progress = service.catalog(current_user)
+    return render_template(
+        "courses/catalog.html", progress=progress, resume=service.continue_point(progress)
+    )
+
+
+@bp.get("/<slug>/")
+@login_required
+def course(slug: str) -> str:
+    course = service.get_course(slug)
+    return render_template(
+        "courses/course.html", progress=service.course_progress(current_user, course)
+    )
+
+
+@bp.get("/<slug>/<lesson_slug>/")
+@login_required
+def lesson(slug: str, lesson_slug: str) -> str:
+    course = service.get_course(slug)
+    lesson = service.get_lesson(course, lesson_slug)
+    progress = service.course_progress(current_user, course)
+    previous, following = service.neighbours(progress, lesson)
+    return render_template(
+        "courses/lesson.html",
+        progress=progress,
+        lesson=lesson,
+        previous=previous,
+        following=following,
+    )
+
+
+@bp.post("/<slug>/<lesson_slug>/complete")
+@role_required(Role.MENTOR)
+def complete_lesson(slug: str, lesson_slug: str) -> Response:
+    course = service.get_course(slug)
+    lesson = service.get_lesson(course, lesson_slug)
+    service.mark_complete(current_user, lesson, now=utcnow())
+    db.session.commit()
+    following = service.neighbours(service.course_progress(current_user, course), lesson)[1]
+    if following is None:
+        return redirect(url_for("courses.course", slug=slug, finished=lesson.slug))
+    return redirect(url_for("courses.lesson", slug=slug, lesson_slug=following.slug))

@@ -1,0 +1,68 @@
+"""Domain errors and the handlers that turn any error into a page or JSON."""
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+
+class PreceptorError(Exception):
+    status = 400
+    code = "bad_request"
+
+
+class NotFound(PreceptorError):
+    status, code = 404, "not_found"
+
+
+class Forbidden(PreceptorError):
+    status, code = 403, "forbidden"
+
+
+def _wants_json() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+TITLES = {
+    400: "Something in the request was not right",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    413: "That upload is too large",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+
+def _page(status: int, message: str, code: str):
+    if _wants_json():
+        return {"error": code, "message": message}, status
+    title = TITLES.get(status, "Something went wrong")
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(PreceptorError)
+    def domain_error(error: PreceptorError):
+        db.session.rollback()
+        return _page(error.status, str(error), error.code)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        message = error.description or ""
+        if status == 429:
+            message = (
+                "You have tried this too many times in a short while. "
+                "Please wait a few minutes and try again."
+            )
+        code = (error.name or "error").lower().replace(" ", "_")
+        return _page(status, message, code)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unhandled error", exc_info=error)
+        db.session.rollback()
+        return _page(
+            500, "The error has been logged. Please try again in a moment.", "server_error"
+        )

@@ -1,0 +1,66 @@
+"""Site-wide routes (home, health checks, the user's own page) and response headers."""
+
+from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from app.auth.models import User
+from app.courses import service as courses
+from app.extensions import db, login_manager
+
+bp = Blueprint("site", __name__)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@login_manager.user_loader
+def load_user(cookie_id: str) -> User | None:
+    user_id, _, token = cookie_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.session_token == token else None
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.session_protection = "basic"
+
+
+@bp.get("/")
+def home() -> Response:
+    return redirect(url_for("courses.catalog"))
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[str, int, dict]:
+    return "ok", 200, {"Content-Type": "text/plain"}
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[str, int, dict]:
+    db.session.execute(text("SELECT 1"))
+    return "ok", 200, {"Content-Type": "text/plain"}
+
+
+@bp.get("/me/")
+@login_required
+def me() -> str:
+    return render_template("site/me.html", progress=courses.catalog(current_user))
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        return response
