@@ -1,6 +1,7 @@
 """Domain errors and the handlers that turn any error into a page or JSON."""
 
 from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -46,6 +47,14 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(error: PreceptorError):
         db.session.rollback()
         return _page(error.status, str(error), error.code)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = (
+            "This form had expired or did not come from this site, so nothing was saved. "
+            "Go back, reload the page and try again."
+        )
+        return _page(400, message, "csrf_failed")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -36,8 +36,15 @@ def unavailable(reason: str) -> pytest.MarkDecorator:
 
 
 def database_params() -> list:
-    skip = unavailable("PostgreSQL not tested: TEST_DATABASE_URL is not set") if not POSTGRES_URL else None
-    return ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, *([skip] if skip else [])])]
+    skip = (
+        unavailable("PostgreSQL not tested: TEST_DATABASE_URL is not set")
+        if not POSTGRES_URL
+        else None
+    )
+    return [
+        "sqlite",
+        pytest.param("postgresql", marks=[pytest.mark.postgres, *([skip] if skip else [])]),
+    ]
 
 
 def make_config(tmp_path: Path, database: str, **overrides) -> type[TestConfig]:

@@ -38,7 +38,9 @@ def problem_lines() -> list[str]:
     with pytest.raises(ContentError) as caught:
         load_content(ERRORS)
     prefix = str(ERRORS / "courses") + "/"
-    return [f"{str(p.path).removeprefix(prefix)}:{p.line}: {p.message}" for p in caught.value.problems]
+    return [
+        f"{str(p.path).removeprefix(prefix)}:{p.line}: {p.message}" for p in caught.value.problems
+    ]
 
 
 def test_each_kind_of_error_is_reported_at_its_file_and_line():
@@ -58,7 +60,10 @@ def test_the_check_command_prints_path_line_message_and_exits_1(tmp_path):
         check=False,
     )
     assert result.returncode == 1
-    assert "tests/fixtures/content_errors/courses/typo/course.md:5: unknown key 'estimated_minute'" in result.stderr
+    assert (
+        "tests/fixtures/content_errors/courses/typo/course.md:5: unknown key 'estimated_minute'"
+        in result.stderr
+    )
     assert "16 problem(s); nothing imported." in result.stderr
 
 
@@ -76,7 +81,11 @@ def test_the_check_command_is_silent_and_exits_0_on_good_content(tmp_path):
 def test_good_content_loads_in_catalog_order_with_lesson_slugs_from_file_names():
     content = load_content(FIXTURES / "content_ok")
     assert [c.slug for c in content.courses] == ["listening", "goals"]
-    assert [lesson.slug for lesson in content.courses[0].lessons] == ["reflect", "questions", "silence"]
+    assert [lesson.slug for lesson in content.courses[0].lessons] == [
+        "reflect",
+        "questions",
+        "silence",
+    ]
     assert content.certifications[0].course_slugs == ("listening", "goals")
 
 
@@ -120,6 +129,8 @@ def test_javascript_links_are_not_rendered_as_links():
 
 
 def test_tables_footnotes_strikethrough_and_heading_anchors_render():
-    html = render_markdown("## Key points\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ text[^1]\n\n[^1]: note\n")
+    html = render_markdown(
+        "## Key points\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ text[^1]\n\n[^1]: note\n"
+    )
     assert '<h2 id="key-points">' in html
     assert "<table>" in html and "<s>old</s>" in html and 'class="footnote-ref"' in html

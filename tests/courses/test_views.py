@@ -64,7 +64,9 @@ def test_finishing_every_lesson_marks_the_course_complete(reader):
     assert "Complete" in reader.get("/courses/").get_data(as_text=True)
 
 
-def test_continue_where_you_left_off_points_at_the_next_lesson_after_signing_in_again(app, synced, mentor):
+def test_continue_where_you_left_off_points_at_the_next_lesson_after_signing_in_again(
+    app, synced, mentor
+):
     client = app.test_client()
     log_in(client, mentor)
     complete(client, "listening", "reflect")
@@ -83,9 +85,8 @@ def test_an_unknown_course_or_lesson_is_a_404_page(reader):
 
 
 def test_an_archived_lesson_is_gone_from_the_site(reader, db):
-    from app.courses.models import Lesson
-
     from app.clock import utcnow
+    from app.courses.models import Lesson
 
     lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "silence"))
     lesson.archived_at = utcnow()

@@ -1,0 +1,175 @@
+"""Signing in and out, the way a security review expects."""
+
+import re
+
+import pytest
+
+from app import create_app
+from app.auth.models import Role
+from app.auth.passwords import password_problem
+from app.auth.service import create_user
+from app.extensions import db as _db
+from tests.conftest import PASSWORD, csrf_token, log_in, make_config, post_form
+
+
+def test_a_mentor_signs_in_and_lands_on_the_catalog(client, mentor):
+    response = log_in(client, mentor)
+    assert response.status_code == 302 and response.headers["Location"] == "/courses/"
+    assert "Sign out" in client.get("/courses/").get_data(as_text=True)
+
+
+def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client, mentor):
+    wrong = log_in(client, mentor, password="not-the-password-at-all")
+    unknown = log_in(client, "nobody@hospital.example")
+    assert wrong.status_code == unknown.status_code == 422
+    message = "That e-mail and password do not match an account."
+    wrong_page, unknown_page = wrong.get_data(as_text=True), unknown.get_data(as_text=True)
+    assert message in wrong_page and message in unknown_page
+    strip = lambda page: re.sub(r'value="[^"]*"', "", page)  # noqa: E731
+    assert strip(wrong_page).replace(mentor.email, "") == strip(unknown_page).replace(
+        "nobody@hospital.example", ""
+    )
+
+
+def test_the_sign_in_form_keeps_the_email_after_a_failed_attempt(client, mentor):
+    page = log_in(client, mentor, password="wrong-password-here").get_data(as_text=True)
+    assert f'value="{mentor.email}"' in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_signing_in_without_the_csrf_token_is_refused(client, mentor):
+    response = client.post("/auth/login", data={"email": mentor.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "nothing was saved" in response.get_data(as_text=True)
+    assert "Sign out" not in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_signing_out_without_the_csrf_token_does_nothing(mentor_client):
+    assert mentor_client.post("/auth/logout").status_code == 400
+    assert mentor_client.get("/courses/").status_code == 200
+
+
+def test_signing_out_ends_the_session(mentor_client):
+    post_form(mentor_client, "/auth/logout", {}, form_url="/courses/")
+    assert mentor_client.get("/courses/").status_code == 302
+
+
+def test_next_brings_the_user_back_to_the_page_they_wanted(client, mentor, synced):
+    response = log_in(client, mentor, next_url="/courses/listening/")
+    assert response.headers["Location"] == "/courses/listening/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        "/%0a/evil.example",
+        "courses/",
+    ],
+)
+def test_next_never_leaves_the_site(client, mentor, target):
+    response = log_in(client, mentor, next_url=target)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert (
+        location in ("/courses/", target)
+        and location.startswith("/")
+        and not location.startswith("//")
+    )
+    assert "evil" not in location or (location == target and target.startswith("/%0a"))
+
+
+def test_the_session_is_renewed_at_sign_in(client, mentor):
+    client.get("/auth/login")
+    before = client.get_cookie("session").value
+    log_in(client, mentor)
+    after = client.get_cookie("session").value
+    assert before != after
+    token_before = csrf_token(client, "/courses/")
+    assert token_before  # a new CSRF token was issued in the new session
+
+
+def test_a_password_change_signs_out_other_sessions(app, mentor, db):
+    from app.auth.service import set_password
+
+    other_device = app.test_client()
+    log_in(other_device, mentor)
+    set_password(mentor, "saffron-glacier-compass-19")
+    db.session.commit()
+    assert other_device.get("/courses/").status_code == 302
+
+
+def test_cookies_are_httponly_samesite_lax_and_secure_outside_development(tmp_path):
+    production = make_config(
+        tmp_path, "sqlite", SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True
+    )
+    app = create_app(production)
+    with app.app_context():
+        _db.create_all()
+        create_user("cookie@hospital.example", "Dr. Cookie", PASSWORD, {Role.MENTOR})
+        _db.session.commit()
+    client = app.test_client()
+    https = {
+        "base_url": "https://localhost",
+        "headers": {"Referer": "https://localhost/auth/login"},
+    }
+    page = client.get("/auth/login", **https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = {
+        "email": "cookie@hospital.example",
+        "password": PASSWORD,
+        "csrf_token": token,
+        "remember": "y",
+    }
+    response = client.post("/auth/login", data=form, **https)
+    assert response.status_code == 302
+    cookies = {c.split("=", 1)[0]: c.lower() for c in response.headers.getlist("Set-Cookie")}
+    for name in ("session", "remember_token"):
+        assert (
+            "httponly" in cookies[name]
+            and "samesite=lax" in cookies[name]
+            and "secure" in cookies[name]
+        )
+
+
+def test_the_production_config_sets_secure_cookies():
+    from app.config import Config, DevelopmentConfig
+
+    assert Config.SESSION_COOKIE_SECURE is (not Config.IS_DEVELOPMENT)
+    assert DevelopmentConfig.SESSION_COOKIE_SECURE is False
+
+
+def test_security_headers_are_on_every_page(client):
+    headers = client.get("/auth/login").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("short-pass1", False),
+        ("password1234", False),
+        ("Password2024!", False),
+        ("123456789012345", False),
+        ("aaaaaaaaaaaaaaaa", False),
+        ("Qwertyuiop!!", False),
+        ("violet-harbour-lantern-42", True),
+        ("my cat sleeps on the radiator", True),
+    ],
+)
+def test_password_rules(password, accepted):
+    assert (password_problem(password) is None) is accepted
+
+
+def test_a_password_may_not_contain_the_persons_name():
+    assert "name" in password_problem(
+        "okafor-likes-coffee", email="h.okafor@x.example", name="Helen Okafor"
+    )

@@ -1,0 +1,105 @@
+"""The console commands, run as an educator or operator would run them."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PRECEPTOR = str(Path(sys.executable).parent / "preceptor")
+FIXTURE_CONTENT = REPO / "tests/fixtures/content_ok"
+
+
+@pytest.fixture
+def run(tmp_path):
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PRECEPTOR_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PRECEPTOR_ENV": "development",
+    }
+
+    def run_command(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [PRECEPTOR, *args],
+            capture_output=True,
+            text=True,
+            env=environment,
+            cwd=REPO,
+            check=False,
+            timeout=120,
+        )
+
+    assert run_command("db", "upgrade").returncode == 0
+    return run_command
+
+
+def test_sync_imports_then_a_second_run_changes_nothing(run):
+    first = run("content", "sync", str(FIXTURE_CONTENT))
+    assert first.returncode == 0, first.stderr
+    assert "created course listening" in first.stdout
+    second = run("content", "sync", str(FIXTURE_CONTENT))
+    assert second.stdout.strip() == "content is up to date: nothing changed"
+
+
+def test_sync_of_broken_content_imports_nothing_and_exits_1(run):
+    result = run("content", "sync", str(REPO / "tests/fixtures/content_errors"))
+    assert result.returncode == 1 and "nothing imported" in result.stderr
+    assert run("content", "sync", str(FIXTURE_CONTENT)).stdout.count("created course") == 2
+
+
+def test_the_default_courses_pass_the_check(run):
+    result = run("content", "check")
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_demo_prints_one_login_per_label_and_refuses_a_second_run(run):
+    run("content", "sync")
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    logins = re.findall(r"^demo-login: (\S+@\S+) (\S+) (\S+)$", result.stdout, re.MULTILINE)
+    assert [label for _, _, label in logins] == [
+        "admin",
+        "coordinator",
+        "educator",
+        "mentor-new",
+        "mentor-ready",
+    ]
+    assert len({password for _, password, _ in logins}) == 5
+    again = run("demo")
+    assert again.returncode == 1 and "already has users" in again.stderr
+    assert run("demo", "--if-empty").returncode == 0
+
+
+def test_users_create_checks_the_password_and_the_role(run):
+    weak = run(
+        "users",
+        "create",
+        "--email",
+        "a@h.example",
+        "--name",
+        "A",
+        "--role",
+        "mentor",
+        "--password",
+        "short",
+    )
+    assert weak.returncode == 2 and "at least 12 characters" in weak.stderr
+    bad_role = run("users", "create", "--email", "a@h.example", "--name", "A", "--role", "wizard")
+    assert bad_role.returncode == 2
+    made = run(
+        "users",
+        "create",
+        "--email",
+        "a@h.example",
+        "--name",
+        "A",
+        "--role",
+        "mentor",
+        "--role",
+        "educator",
+    )
+    assert made.returncode == 0 and "created a@h.example (educator, mentor)" in made.stdout
+    assert re.search(r"^password: \S{12,}$", made.stdout, re.MULTILINE)
