@@ -10,10 +10,11 @@ from app.config import Config, config_for_environment
 from app.courses.routes import bp as courses_bp
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.quizzes.routes import bp as quizzes_bp
 from app.site import bp as site_bp
 from app.site import register_security_headers
 
-BLUEPRINTS = (site_bp, auth_bp, courses_bp)
+BLUEPRINTS = (site_bp, auth_bp, courses_bp, quizzes_bp)
 
 
 def create_app(config: type[Config] | None = None) -> Flask:

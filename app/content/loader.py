@@ -18,6 +18,7 @@ from app.content.frontmatter import (
     positive,
 )
 from app.content.markdown import render_markdown, unknown_callouts
+from app.content.quizzes import QuizSource, parse_quiz
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_PREFIX = re.compile(r"^\d+-")
@@ -79,6 +80,7 @@ class CourseSource:
     content_hash: str
     lessons: tuple[LessonSource, ...]
     path: Path
+    quiz_line: int = 1
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class CertificationSource:
 class ContentSet:
     courses: tuple[CourseSource, ...]
     certifications: tuple[CertificationSource, ...]
+    quizzes: tuple[QuizSource, ...] = ()
 
 
 def _digest(*parts: object) -> str:
@@ -212,6 +215,7 @@ def _load_course(folder: Path, problems: list[Problem]) -> CourseSource | None:
         content_hash=_digest(sorted(meta.items()), overview_html),
         lessons=tuple(lessons),
         path=folder,
+        quiz_line=document.line_of("quiz"),
     )
 
 
@@ -297,7 +301,49 @@ def load_content(content_dir: Path) -> ContentSet:
     courses = [c for folder in folders if (c := _load_course(folder, problems))]
     all_slugs = {folder.name for folder in folders}
     certifications = _load_certifications(courses_dir / "certifications.yml", all_slugs, problems)
+    quizzes = _load_quizzes(content_dir / "quizzes", problems)
+    problems += _link_problems(courses, quizzes, all_slugs)
     if problems:
         raise ContentError(problems)
     ordered = sorted(courses, key=lambda c: (c.position, c.slug))
-    return ContentSet(courses=tuple(ordered), certifications=tuple(certifications))
+    return ContentSet(
+        courses=tuple(ordered), certifications=tuple(certifications), quizzes=tuple(quizzes)
+    )
+
+
+def _load_quizzes(folder: Path, problems: list[Problem]) -> list[QuizSource]:
+    quizzes = []
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        text = _read(path, problems)
+        if text is None:
+            continue
+        try:
+            quizzes.append(parse_quiz(path, text))
+        except ContentError as error:
+            problems += error.problems
+    return quizzes
+
+
+def _link_problems(
+    courses: list[CourseSource], quizzes: list[QuizSource], course_slugs: set[str]
+) -> list[Problem]:
+    """A course's quiz must exist and a quiz's course must exist and name it back."""
+    problems = []
+    by_slug = {quiz.slug: quiz for quiz in quizzes}
+    for course in courses:
+        if course.quiz_id and course.quiz_id not in by_slug:
+            message = f"quiz '{course.quiz_id}' does not exist: add quizzes/{course.quiz_id}.md"
+            problems.append(Problem(course.path / "course.md", course.quiz_line, message))
+    quiz_of_course = {course.slug: course.quiz_id for course in courses}
+    for quiz in quizzes:
+        if quiz.course_slug not in course_slugs:
+            problems.append(
+                Problem(quiz.path, quiz.course_line, f"course '{quiz.course_slug}' does not exist")
+            )
+        elif quiz.course_slug in quiz_of_course and quiz_of_course[quiz.course_slug] != quiz.slug:
+            message = (
+                f"course '{quiz.course_slug}' does not name this quiz: "
+                f"add 'quiz: {quiz.slug}' to its course.md"
+            )
+            problems.append(Problem(quiz.path, quiz.course_line, message))
+    return problems

@@ -53,3 +53,8 @@ def unknown_callouts(text: str) -> list[tuple[int, str]]:
         if match and match.group(1) not in CALLOUTS:
             found.append((index, match.group(1)))
     return found
+
+
+def render_inline(text: str) -> str:
+    """A single line (a question stem or an option) without a wrapping paragraph."""
+    return _MARKDOWN.renderInline(text)

@@ -7,6 +7,7 @@ from app.auth.models import Role
 from app.clock import utcnow
 from app.courses import service
 from app.extensions import db
+from app.quizzes import service as quizzes
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -24,8 +25,14 @@ def catalog() -> str:
 @login_required
 def course(slug: str) -> str:
     course = service.get_course(slug)
+    progress = service.course_progress(current_user, course)
+    attempts = quizzes.attempts_of(current_user, progress.quiz) if progress.quiz else []
     return render_template(
-        "courses/course.html", progress=service.course_progress(current_user, course)
+        "courses/course.html",
+        progress=progress,
+        quiz=progress.quiz,
+        attempts=attempts,
+        best=quizzes.best_attempt(attempts),
     )
 
 

@@ -12,6 +12,7 @@ from app.auth.models import User
 from app.courses.models import Course, Lesson, LessonCompletion
 from app.errors import NotFound
 from app.extensions import db
+from app.quizzes.models import Attempt, Quiz
 
 
 class Status(enum.StrEnum):
@@ -27,6 +28,8 @@ class CourseProgress:
     course: Course
     lessons: tuple[Lesson, ...]
     completed: dict[int, datetime]
+    quiz: Quiz | None = None
+    quiz_passed: bool = False
 
     def is_done(self, lesson: Lesson) -> bool:
         return lesson.id in self.completed
@@ -44,10 +47,15 @@ class CourseProgress:
         return round(100 * self.done_count / len(self.lessons)) if self.lessons else 0
 
     @property
+    def lessons_done(self) -> bool:
+        return bool(self.lessons) and self.done_count == len(self.lessons)
+
+    @property
     def status(self) -> Status:
-        if self.lessons and self.done_count == len(self.lessons):
+        """Complete: every current lesson done and, if the course has a quiz, a passed attempt."""
+        if self.lessons_done and (self.quiz is None or self.quiz_passed):
             return Status.COMPLETE
-        return Status.IN_PROGRESS if self.done_count else Status.NOT_STARTED
+        return Status.IN_PROGRESS if self.done_count or self.quiz_passed else Status.NOT_STARTED
 
     @property
     def minutes(self) -> int:
@@ -94,7 +102,7 @@ def _completions(user: User, lesson_ids: list[int]) -> dict[int, datetime]:
 
 
 def catalog(user: User) -> list[CourseProgress]:
-    """Every current course in catalog order with the user's progress: three queries in all."""
+    """Every current course in catalog order with the user's progress: five queries in all."""
     courses = db.session.scalars(
         select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.slug)
     ).all()
@@ -108,7 +116,36 @@ def catalog(user: User) -> list[CourseProgress]:
     by_course: dict[int, list[Lesson]] = {course.id: [] for course in courses}
     for lesson in lessons:
         by_course[lesson.course_id].append(lesson)
-    return [CourseProgress(c, tuple(by_course[c.id]), completed) for c in courses]
+    quizzes = _quizzes_by_course([c.id for c in courses])
+    passed = _passed_quiz_ids(user, [q.id for q in quizzes.values()])
+    return [
+        CourseProgress(
+            c,
+            tuple(by_course[c.id]),
+            completed,
+            quizzes.get(c.id),
+            quizzes.get(c.id) is not None and quizzes[c.id].id in passed,
+        )
+        for c in courses
+    ]
+
+
+def _quizzes_by_course(course_ids: list[int]) -> dict[int, Quiz]:
+    quizzes = db.session.scalars(
+        select(Quiz).where(Quiz.course_id.in_(course_ids), Quiz.archived_at.is_(None))
+    )
+    return {quiz.course_id: quiz for quiz in quizzes}
+
+
+def _passed_quiz_ids(user: User, quiz_ids: list[int]) -> set[int]:
+    if not quiz_ids:
+        return set()
+    rows = db.session.scalars(
+        select(Attempt.quiz_id)
+        .where(Attempt.user_id == user.id, Attempt.quiz_id.in_(quiz_ids), Attempt.passed.is_(True))
+        .distinct()
+    )
+    return set(rows)
 
 
 def continue_point(progress: list[CourseProgress]) -> tuple[CourseProgress, Lesson] | None:
@@ -137,9 +174,10 @@ def course_progress(user: User, course: Course) -> CourseProgress:
         .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
         .order_by(Lesson.position)
     ).all()
-    return CourseProgress(
-        course, tuple(lessons), _completions(user, [lesson.id for lesson in lessons])
-    )
+    quiz = _quizzes_by_course([course.id]).get(course.id)
+    passed = quiz is not None and quiz.id in _passed_quiz_ids(user, [quiz.id])
+    completed = _completions(user, [lesson.id for lesson in lessons])
+    return CourseProgress(course, tuple(lessons), completed, quiz, passed)
 
 
 def get_lesson(course: Course, slug: str) -> Lesson:

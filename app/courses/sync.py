@@ -8,6 +8,8 @@ from sqlalchemy import select
 from app.content.loader import CertificationSource, ContentSet, CourseSource, LessonSource
 from app.courses.models import Certification, Course, Lesson
 from app.extensions import db
+from app.quizzes.sync import sync_quizzes
+from app.rows import assign_changed
 
 
 @dataclass
@@ -30,16 +32,6 @@ class SyncReport:
         )
 
 
-def _assign(row: object, values: dict) -> bool:
-    """Set only the attributes that differ, so an unchanged row is never written."""
-    changed = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    return changed
-
-
 def _sync_lessons(
     course: Course, sources: tuple[LessonSource, ...], now: datetime, report: SyncReport
 ) -> bool:
@@ -60,7 +52,7 @@ def _sync_lessons(
             course.lessons.append(Lesson(slug=source.slug, **values))
             report.created.append(name)
             changed = True
-        elif _assign(lesson, values):
+        elif assign_changed(lesson, values):
             report.updated.append(name)
             changed = True
     for lesson in existing.values():
@@ -90,7 +82,7 @@ def _sync_course(
         report.created.append(f"course {source.slug}")
         _sync_lessons(course, source.lessons, now, report)
         return
-    course_changed = _assign(course, values)
+    course_changed = assign_changed(course, values)
     lessons_changed = _sync_lessons(course, source.lessons, now, report)
     if course_changed or lessons_changed:
         course.version += 1
@@ -111,7 +103,7 @@ def _sync_certification(
     if row is None:
         db.session.add(Certification(slug=source.slug, **values))
         report.created.append(f"certification {source.slug}")
-    elif _assign(row, values):
+    elif assign_changed(row, values):
         report.updated.append(f"certification {source.slug}")
 
 
@@ -132,5 +124,7 @@ def sync_content(content: ContentSet, *, now: datetime) -> SyncReport:
         if row.archived_at is None:
             row.archived_at = now
             report.archived.append(f"certification {row.slug}")
+    db.session.flush()
+    sync_quizzes(content.quizzes, now=now, report=report)
     db.session.flush()
     return report

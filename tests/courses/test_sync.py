@@ -94,6 +94,7 @@ def test_a_lesson_that_comes_back_is_unarchived_with_its_progress(db, content_co
 def test_a_removed_course_is_archived_and_leaves_the_catalog(db, content_copy, mentor):
     sync(content_copy)
     shutil.rmtree(content_copy / "courses/goals")
+    (content_copy / "quizzes/goals-check.md").unlink()
     (content_copy / "courses/certifications.yml").write_text(
         "- id: test-mentor\n  title: Test Mentor\n  courses: [listening]\n"
     )

@@ -1,0 +1,97 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import utcnow
+from app.content.quizzes import QuestionKind, Reveal
+from app.extensions import db
+
+
+def _enum(kind: type, name: str) -> Enum:
+    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])
+
+
+class Quiz(db.Model):
+    __tablename__ = "quizzes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    intro_html: Mapped[str] = mapped_column(Text)
+    pass_percent: Mapped[int]
+    max_attempts: Mapped[int | None]
+    cooldown_minutes: Mapped[int]
+    time_limit_minutes: Mapped[int | None]
+    draw: Mapped[int | None]
+    shuffle: Mapped[bool]
+    reveal_answers: Mapped[Reveal] = mapped_column(_enum(Reveal, "reveal_answers"))
+    version: Mapped[int] = mapped_column(default=1)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    archived_at: Mapped[datetime | None]
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="quiz", order_by="Question.position"
+    )
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("quiz_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int]
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    points: Mapped[int]
+    stem_html: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # [{"key": "a", "html": "...", "text": "...", "correct": true}, ...] in file order
+    options: Mapped[list[dict]] = mapped_column(JSON)
+    explanation_html: Mapped[str] = mapped_column(Text)
+    archived_at: Mapped[datetime | None]
+    quiz: Mapped[Quiz] = relationship(back_populates="questions")
+
+
+class Attempt(db.Model):
+    """One try at a quiz. `snapshot` keeps the questions exactly as shown (order,
+    options, answers, explanations), so the review stays right after edits."""
+
+    __tablename__ = "attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    quiz_version: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline_at: Mapped[datetime | None]
+    snapshot: Mapped[list[dict]] = mapped_column(JSON)
+    submitted_at: Mapped[datetime | None]
+    answers: Mapped[dict | None] = mapped_column(JSON)
+    results: Mapped[dict | None] = mapped_column(JSON)
+    earned: Mapped[int | None]
+    possible: Mapped[int]
+    passed: Mapped[bool | None]
+    late: Mapped[bool] = mapped_column(default=False)
+    quiz: Mapped[Quiz] = relationship()
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def percent(self) -> int | None:
+        if self.earned is None or not self.possible:
+            return None
+        return int(100 * self.earned / self.possible)
+
+
+class TimeAccommodation(db.Model):
+    """Extra time (or none at all) a coordinator grants a mentor for timed quizzes."""
+
+    __tablename__ = "time_accommodations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    multiplier: Mapped[float] = mapped_column(default=1.0)
+    untimed: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)

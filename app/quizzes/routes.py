@@ -1,0 +1,110 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.auth import service as auth
+from app.auth.access import role_required
+from app.auth.models import Role
+from app.clock import utcnow
+from app.extensions import db
+from app.quizzes import service
+from app.quizzes.forms import AccommodationForm, EmptyForm
+
+bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
+
+
+@bp.get("/<slug>/")
+@role_required(Role.MENTOR)
+def show_quiz(slug: str) -> str:
+    quiz = service.get_quiz(slug)
+    now = utcnow()
+    attempts = service.attempts_of(current_user, quiz)
+    service.close_expired(attempts, now=now)
+    db.session.commit()
+    return render_template(
+        "quizzes/quiz.html",
+        quiz=quiz,
+        course=service.quiz_course(quiz),
+        attempts=attempts,
+        best=service.best_attempt(attempts),
+        state=service.availability(current_user, quiz, attempts, now=now),
+        time_allowed=service.time_allowed(quiz, service.accommodation_for(current_user)),
+        form=EmptyForm(),
+        now=now,
+    )
+
+
+@bp.post("/<slug>/start")
+@role_required(Role.MENTOR)
+def start_attempt(slug: str) -> Response:
+    if not EmptyForm().validate_on_submit():
+        flash("The page had expired; please try again.")
+        return redirect(url_for("quizzes.show_quiz", slug=slug))
+    quiz = service.get_quiz(slug)
+    try:
+        attempt = service.start_attempt(current_user, quiz, now=utcnow())
+    except service.CannotStart as reason:
+        db.session.commit()
+        flash(str(reason))
+        return redirect(url_for("quizzes.show_quiz", slug=slug))
+    db.session.commit()
+    return redirect(url_for("quizzes.show_attempt", slug=slug, attempt_id=attempt.id))
+
+
+@bp.get("/<slug>/attempts/<int:attempt_id>/")
+@role_required(Role.MENTOR)
+def show_attempt(slug: str, attempt_id: int) -> str:
+    quiz = service.get_quiz(slug)
+    attempt = service.get_attempt(current_user, quiz, attempt_id)
+    service.close_expired([attempt], now=utcnow())
+    db.session.commit()
+    if not attempt.is_submitted:
+        return render_template("quizzes/attempt.html", quiz=quiz, attempt=attempt, form=EmptyForm())
+    attempts = service.attempts_of(current_user, quiz)
+    return render_template(
+        "quizzes/result.html",
+        quiz=quiz,
+        course=service.quiz_course(quiz),
+        attempt=attempt,
+        reveal=service.may_reveal_answers(quiz, attempts),
+        state=service.availability(current_user, quiz, attempts, now=utcnow()),
+    )
+
+
+@bp.post("/<slug>/attempts/<int:attempt_id>/")
+@role_required(Role.MENTOR)
+def submit_attempt(slug: str, attempt_id: int) -> Response:
+    quiz = service.get_quiz(slug)
+    attempt = service.get_attempt(current_user, quiz, attempt_id)
+    if not EmptyForm().validate_on_submit():
+        flash("The page had expired, so the answers were not sent. Please answer and submit again.")
+        return redirect(url_for("quizzes.show_attempt", slug=slug, attempt_id=attempt.id))
+    answers = service.parse_answers(attempt, request.form.to_dict(flat=False))
+    service.submit(attempt, answers, now=utcnow())
+    db.session.commit()
+    return redirect(url_for("quizzes.show_attempt", slug=slug, attempt_id=attempt.id))
+
+
+@bp.route("/accommodations", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def accommodations() -> str | Response:
+    form = AccommodationForm()
+    if form.validate_on_submit():
+        mentor = auth.find_user(form.email.data)
+        if mentor is None or not mentor.has_role(Role.MENTOR):
+            form.email.errors.append("There is no mentor with this e-mail.")
+        else:
+            service.grant_accommodation(
+                mentor,
+                multiplier=float(form.multiplier.data),
+                untimed=form.untimed.data,
+                note=form.note.data or "",
+                by=current_user,
+                now=utcnow(),
+            )
+            db.session.commit()
+            flash(f"Timing for {mentor.name} is saved.")
+            return redirect(url_for("quizzes.accommodations"))
+    return render_template(
+        "quizzes/accommodations.html", form=form, rows=service.list_accommodations()
+    )

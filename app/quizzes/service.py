@@ -1,0 +1,295 @@
+"""Quiz attempts: who may start one, the snapshot it shows, grading on submit."""
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+
+from app.auth.models import User
+from app.content.quizzes import QuestionKind, Reveal
+from app.courses import service as courses
+from app.courses.models import Course
+from app.errors import NotFound, PreceptorError
+from app.extensions import db
+from app.quizzes.grading import Answers, grade
+from app.quizzes.models import Attempt, Question, Quiz, TimeAccommodation
+
+GRACE = timedelta(seconds=30)
+FIELD_PREFIX = "q-"
+
+
+class InvalidAnswers(PreceptorError):
+    status, code = 400, "invalid_answers"
+
+
+class CannotStart(PreceptorError):
+    status, code = 409, "cannot_start"
+
+
+def get_quiz(slug: str) -> Quiz:
+    quiz = db.session.scalar(select(Quiz).where(Quiz.slug == slug, Quiz.archived_at.is_(None)))
+    if quiz is None:
+        raise NotFound("There is no such quiz.")
+    return quiz
+
+
+def quiz_course(quiz: Quiz) -> Course:
+    return db.session.get(Course, quiz.course_id)
+
+
+def attempts_of(user: User, quiz: Quiz) -> list[Attempt]:
+    """Newest first."""
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+            .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+        )
+    )
+
+
+def get_attempt(user: User, quiz: Quiz, attempt_id: int) -> Attempt:
+    """Only the mentor's own attempt; anyone else's looks like it does not exist."""
+    attempt = db.session.scalar(
+        select(Attempt).where(
+            Attempt.id == attempt_id, Attempt.user_id == user.id, Attempt.quiz_id == quiz.id
+        )
+    )
+    if attempt is None:
+        raise NotFound("There is no such attempt.")
+    return attempt
+
+
+def best_attempt(attempts: list[Attempt]) -> Attempt | None:
+    """The attempt that counts: the highest score, the earliest among equals."""
+    graded = [a for a in attempts if a.is_submitted and a.earned is not None]
+    return max(
+        graded,
+        key=lambda a: (a.passed, a.earned / a.possible if a.possible else 0, -a.id),
+        default=None,
+    )
+
+
+def has_passed(attempts: list[Attempt]) -> bool:
+    return any(a.passed for a in attempts)
+
+
+# Time
+
+
+def accommodation_for(user: User) -> TimeAccommodation | None:
+    return db.session.scalar(select(TimeAccommodation).where(TimeAccommodation.user_id == user.id))
+
+
+def time_allowed(quiz: Quiz, accommodation: TimeAccommodation | None) -> timedelta | None:
+    """The time a mentor gets for an attempt; None when untimed."""
+    if quiz.time_limit_minutes is None or (accommodation and accommodation.untimed):
+        return None
+    multiplier = accommodation.multiplier if accommodation else 1.0
+    return timedelta(seconds=math.ceil(quiz.time_limit_minutes * 60 * multiplier))
+
+
+def grant_accommodation(
+    mentor: User, *, multiplier: float, untimed: bool, note: str, by: User, now: datetime
+) -> TimeAccommodation:
+    accommodation = accommodation_for(mentor) or TimeAccommodation(user_id=mentor.id)
+    accommodation.multiplier = multiplier
+    accommodation.untimed = untimed
+    accommodation.note = note.strip()
+    accommodation.granted_by_id = by.id
+    accommodation.granted_at = now
+    db.session.add(accommodation)
+    db.session.flush()
+    return accommodation
+
+
+def list_accommodations() -> list[tuple[TimeAccommodation, User]]:
+    rows = db.session.execute(
+        select(TimeAccommodation, User)
+        .join(User, User.id == TimeAccommodation.user_id)
+        .order_by(User.name)
+    )
+    return [(accommodation, user) for accommodation, user in rows]
+
+
+def close_expired(attempts: list[Attempt], *, now: datetime) -> None:
+    """An attempt left open past its time (and the grace) ends with nothing answered."""
+    for attempt in attempts:
+        if not attempt.is_submitted and attempt.deadline_at and now > attempt.deadline_at + GRACE:
+            _record(attempt, {}, late=True, now=attempt.deadline_at)
+
+
+# Starting
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether the mentor may start an attempt now, and if not, why and when."""
+
+    reason: str | None = None
+    next_possible_at: datetime | None = None
+    open_attempt: Attempt | None = None
+
+    @property
+    def can_start(self) -> bool:
+        return self.reason is None
+
+
+def availability(user: User, quiz: Quiz, attempts: list[Attempt], *, now: datetime) -> Availability:
+    open_attempt = next((a for a in attempts if not a.is_submitted), None)
+    if open_attempt:
+        return Availability(open_attempt=open_attempt)
+    progress = courses.course_progress(user, quiz_course(quiz))
+    if progress.done_count < len(progress.lessons):
+        return Availability(
+            f"Finish the lessons of this course first: {progress.done_count} of "
+            f"{len(progress.lessons)} are done."
+        )
+    if quiz.max_attempts is not None and len(attempts) >= quiz.max_attempts:
+        return Availability(f"You have used all {quiz.max_attempts} attempts at this quiz.")
+    last = attempts[0] if attempts else None
+    if last and not last.passed and quiz.cooldown_minutes:
+        ready_at = last.submitted_at + timedelta(minutes=quiz.cooldown_minutes)
+        if now < ready_at:
+            return Availability(
+                "After an attempt that did not pass, there is a pause before the next.", ready_at
+            )
+    return Availability()
+
+
+def _snapshot(quiz: Quiz, rng: random.Random) -> list[dict]:
+    questions = [q for q in quiz.questions if q.archived_at is None]
+    if quiz.draw and quiz.draw < len(questions):
+        questions = sorted(rng.sample(questions, quiz.draw), key=lambda q: q.position)
+    if quiz.shuffle:
+        rng.shuffle(questions)
+    return [_snapshot_question(q, rng if quiz.shuffle else None) for q in questions]
+
+
+def _snapshot_question(question: Question, rng: random.Random | None) -> dict:
+    options = list(question.options)
+    if rng and question.kind is not QuestionKind.TEXT:
+        rng.shuffle(options)
+    return {
+        "key": question.key,
+        "kind": question.kind.value,
+        "points": question.points,
+        "stem_html": question.stem_html,
+        "body_html": question.body_html,
+        "options": [{"key": o["key"], "html": o["html"]} for o in options],
+        "correct": [o["key"] for o in options if o["correct"]],
+        "accepted": [o["text"] for o in options if o["correct"]]
+        if question.kind is QuestionKind.TEXT
+        else [],
+        "explanation_html": question.explanation_html,
+    }
+
+
+def start_attempt(
+    user: User, quiz: Quiz, *, now: datetime, rng: random.Random | None = None
+) -> Attempt:
+    """A new attempt, or the open one if there is one; CannotStart says why not."""
+    attempts = attempts_of(user, quiz)
+    close_expired(attempts, now=now)
+    state = availability(user, quiz, attempts, now=now)
+    if state.open_attempt:
+        return state.open_attempt
+    if not state.can_start:
+        raise CannotStart(state.reason)
+    snapshot = _snapshot(quiz, rng or random.SystemRandom())
+    allowed = time_allowed(quiz, accommodation_for(user))
+    attempt = Attempt(
+        user_id=user.id,
+        quiz_id=quiz.id,
+        quiz_version=quiz.version,
+        started_at=now,
+        deadline_at=now + allowed if allowed else None,
+        snapshot=snapshot,
+        possible=sum(q["points"] for q in snapshot),
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+# Submitting
+
+
+def parse_answers(attempt: Attempt, form: dict[str, list[str]]) -> Answers:
+    """The answers in a submitted form; anything that does not belong to this attempt is refused."""
+    questions = {q["key"]: q for q in attempt.snapshot}
+    answers: Answers = {}
+    for field, values in form.items():
+        if not field.startswith(FIELD_PREFIX):
+            continue
+        key = field.removeprefix(FIELD_PREFIX)
+        question = questions.get(key)
+        if question is None:
+            raise InvalidAnswers(
+                "The form held an answer to a question that is not in this attempt."
+            )
+        if question["kind"] == QuestionKind.TEXT.value:
+            if len(values) != 1 or len(values[0]) > 500:
+                raise InvalidAnswers("A written answer was not in the expected form.")
+            answers[key] = values[0]
+            continue
+        offered = {o["key"] for o in question["options"]}
+        if not set(values) <= offered or len(set(values)) != len(values):
+            raise InvalidAnswers("The form held an option that does not belong to its question.")
+        if question["kind"] == QuestionKind.SINGLE.value and len(values) > 1:
+            raise InvalidAnswers("A single-choice question got more than one answer.")
+        answers[key] = list(values)
+    return answers
+
+
+def _record(attempt: Attempt, answers: Answers, *, late: bool, now: datetime) -> bool:
+    """Grade and store, only if no one else has: True when this call recorded it."""
+    result = grade(attempt.snapshot, answers)
+    quiz = attempt.quiz
+    statement = (
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(
+            submitted_at=now,
+            answers=answers,
+            results=result.correct,
+            earned=result.earned,
+            passed=result.passed(quiz.pass_percent),
+            late=late,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    recorded = db.session.execute(statement).rowcount == 1
+    db.session.refresh(attempt)
+    return recorded
+
+
+def submit(attempt: Attempt, answers: Answers, *, now: datetime) -> Attempt:
+    """Grade once. A second or concurrent submission returns the first result unchanged;
+    answers arriving after the time limit and its grace count for nothing."""
+    if attempt.is_submitted:
+        return attempt
+    late = attempt.deadline_at is not None and now > attempt.deadline_at + GRACE
+    try:
+        _record(attempt, {} if late else answers, late=late, now=now)
+    except OperationalError:
+        # SQLite refuses a write from a stale snapshot when another submission won the race.
+        db.session.rollback()
+        db.session.refresh(attempt)
+        if not attempt.is_submitted:
+            raise
+    return attempt
+
+
+# Review
+
+
+def may_reveal_answers(quiz: Quiz, attempts: list[Attempt]) -> bool:
+    if quiz.reveal_answers is Reveal.AFTER_SUBMIT:
+        return True
+    if quiz.reveal_answers is Reveal.AFTER_PASS:
+        return has_passed(attempts)
+    return False
