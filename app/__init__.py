@@ -4,9 +4,12 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.api.routes import bp as api_bp
 from app.auth.routes import bp as auth_bp
+from app.certification.routes import bp as certification_bp
 from app.cli import register_commands
 from app.config import Config, config_for_environment
+from app.coordinator.routes import bp as coordinator_bp
 from app.courses.routes import bp as courses_bp
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -14,7 +17,7 @@ from app.quizzes.routes import bp as quizzes_bp
 from app.site import bp as site_bp
 from app.site import register_security_headers
 
-BLUEPRINTS = (site_bp, auth_bp, courses_bp, quizzes_bp)
+BLUEPRINTS = (site_bp, auth_bp, courses_bp, quizzes_bp, certification_bp, coordinator_bp, api_bp)
 
 
 def create_app(config: type[Config] | None = None) -> Flask:

@@ -27,6 +27,7 @@ def main() -> None:
 
 
 content = click.Group("content", help="Check and import courses/ and quizzes/.")
+reminders = click.Group("reminders", help="E-mail reminders (safe to run from cron).")
 users = click.Group("users", help="Manage accounts.")
 
 
@@ -85,6 +86,27 @@ def users_create(email: str, name: str, roles: tuple[str, ...], password: str | 
         click.echo(f"password: {password}")
 
 
+@reminders.command("send")
+def reminders_send() -> None:
+    """E-mail renewal and stalled-progress reminders; each goes out once."""
+    from flask import render_template
+
+    from app.certification.reminders import reminders_due, send_due
+    from app.mail import send_mail
+
+    def send(reminder) -> None:
+        body = render_template(reminder.template, **reminder.context)
+        send_mail(reminder.user.email, reminder.subject, body)
+
+    now = utcnow()
+    due = reminders_due(current_app.config["MATCHING_CERTIFICATION"], now=now)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        sent = send_due(due, send, now=now)
+    for reminder in sent:
+        click.echo(f"sent {reminder.key.split(':')[0]} reminder to {reminder.user.email}")
+    click.echo(f"{len(sent)} reminder(s) sent")
+
+
 def generate_password() -> str:
     """Four random words' worth of entropy in a form people can type."""
     return "-".join(secrets.token_urlsafe(6) for _ in range(3))
@@ -92,7 +114,10 @@ def generate_password() -> str:
 
 def register_commands(app: Flask) -> None:
     from app.demo import demo
+    from app.quizzes.gift_command import quizzes_group
 
     app.cli.add_command(content)
     app.cli.add_command(users)
+    app.cli.add_command(reminders)
     app.cli.add_command(demo)
+    app.cli.add_command(quizzes_group)

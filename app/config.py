@@ -51,6 +51,8 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
 
     SIGNUP_EMAIL_DOMAINS = _domains(os.environ.get("SIGNUP_EMAIL_DOMAINS", ""))
+    # Links in e-mails sent from the command line (reminders) start with this.
+    BASE_URL = os.environ.get("PRECEPTOR_BASE_URL", "http://127.0.0.1:8000")
     MATCHING_CERTIFICATION = os.environ.get("MATCHING_CERTIFICATION", "physician-mentor")
 
     RESET_LINK_MAX_AGE_SECONDS = 60 * 60

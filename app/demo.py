@@ -1,36 +1,86 @@
-"""`preceptor demo`: demo users and progress on an empty database, logins printed."""
+"""`preceptor demo`: demo users and their progress on an empty database, logins printed.
+Every step goes through the same services a real mentor's clicks do."""
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import click
-from sqlalchemy import select
+from flask import current_app
 
 from app.auth import service as auth
-from app.auth.models import Role
+from app.auth.models import Role, User
+from app.certification import service as certification
 from app.clock import utcnow
 from app.courses import service as courses
-from app.courses.models import Course
+from app.errors import NotFound
 from app.extensions import db
+from app.quizzes import service as quizzes
 
 DEMO_DOMAIN = "demo.preceptor.example"
 
-# label -> (name, roles)
-DEMO_USERS = {
-    "admin": ("Dr. Helen Okafor", [Role.ADMIN]),
-    "coordinator": ("Maria Santos", [Role.COORDINATOR]),
-    "educator": ("Dr. Rahul Mehta", [Role.EDUCATOR]),
-    "mentor-new": ("Dr. Wei Zhang", [Role.MENTOR]),
-    "mentor-ready": ("Dr. Sarah Lindqvist", [Role.MENTOR]),
-}
+
+def _read(user: User, course_slug: str, *, now: datetime) -> None:
+    progress = courses.course_progress(user, courses.get_course(course_slug))
+    for offset, lesson in enumerate(progress.lessons):
+        courses.mark_complete(user, lesson, now=now + timedelta(minutes=15 * offset))
 
 
-def _ready_course() -> Course:
-    course = db.session.scalar(select(Course).where(Course.slug == "communication"))
-    if course is None:
+def _pass_quiz(user: User, quiz_slug: str, *, now: datetime) -> None:
+    quiz = quizzes.get_quiz(quiz_slug)
+    attempt = quizzes.start_attempt(user, quiz, now=now)
+    answers = {
+        q["key"]: q["accepted"][0] if q["kind"] == "text" else q["correct"]
+        for q in attempt.snapshot
+    }
+    quizzes.submit(attempt, answers, now=now + timedelta(minutes=12))
+
+
+def _certify(user: User, *, now: datetime) -> None:
+    program = certification.get_certification(current_app.config["MATCHING_CERTIFICATION"])
+    if program is None:
         raise click.ClickException(
-            "Run `preceptor content sync` first: the demo needs the communication course."
+            "The demo needs the certification named by MATCHING_CERTIFICATION."
         )
-    return course
+    for slug in program.course_slugs:
+        _read(user, slug, now=now)
+        course = courses.get_course(slug)
+        if course.quiz_id:
+            _pass_quiz(user, course.quiz_id, now=now + timedelta(hours=2))
+    for certificate in certification.award_if_earned(user, now=now + timedelta(hours=3)):
+        certification.set_recognition(certificate, True)
+
+
+def _expired(user: User, *, now: datetime) -> None:
+    program = certification.get_certification(current_app.config["MATCHING_CERTIFICATION"])
+    months = (program.valid_for_months or 24) + 2 if program else 26
+    _certify(user, now=now - timedelta(days=31 * months))
+
+
+# label -> (name, roles, specialty, what they have done)
+DEMO_USERS: dict[str, tuple[str, list[Role], str | None, Callable | None]] = {
+    "admin": ("Dr. Helen Okafor", [Role.ADMIN], None, None),
+    "coordinator": ("Maria Santos", [Role.COORDINATOR], None, None),
+    "educator": ("Dr. Rahul Mehta", [Role.EDUCATOR], "Internal Medicine", None),
+    "mentor-certified": (
+        "Dr. Amara Osei",
+        [Role.MENTOR],
+        "Internal Medicine",
+        lambda u, now: _certify(u, now=now - timedelta(days=200)),
+    ),
+    "mentor-ready": (
+        "Dr. Sarah Lindqvist",
+        [Role.MENTOR],
+        "General Surgery",
+        lambda u, now: _read(u, "communication", now=now - timedelta(days=3)),
+    ),
+    "mentor-new": ("Dr. Wei Zhang", [Role.MENTOR], "Pediatrics", None),
+    "mentor-expired": (
+        "Dr. Tomás Rivera",
+        [Role.MENTOR],
+        "Emergency Medicine",
+        lambda u, now: _expired(u, now=now),
+    ),
+}
 
 
 @click.command("demo")
@@ -45,19 +95,26 @@ def demo(if_empty: bool) -> None:
             raise click.ClickException(message)
         click.echo(f"{message} Their logins were printed on the first start.")
         return
-    course = _ready_course()
+    try:
+        courses.get_course("communication")
+    except NotFound:
+        raise click.ClickException(
+            "Run `preceptor content sync` first: the demo needs the courses."
+        ) from None
     now = utcnow()
-    logins = []
-    for label, (name, roles) in DEMO_USERS.items():
+    logins, users = [], []
+    for label, (name, roles, specialty, history) in DEMO_USERS.items():
         password = generate_password()
         user = auth.create_user(f"{label}@{DEMO_DOMAIN}", name, password, roles)
+        user.specialty = specialty
+        if history:
+            history(user, now)
         logins.append((user.email, password, label))
-        if label == "mentor-ready":
-            progress = courses.course_progress(user, course)
-            for offset, lesson in enumerate(progress.lessons):
-                courses.mark_complete(
-                    user, lesson, now=now - timedelta(days=3, minutes=-10 * offset)
-                )
+        users.append(user)
     db.session.commit()
     for email, password, label in logins:
         click.echo(f"demo-login: {email} {password} {label}")
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    for user in users:
+        for certificate in certification.certificates_of(user):
+            click.echo(f"demo-verify: {base_url}/verify/{certificate.code}")

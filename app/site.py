@@ -1,11 +1,13 @@
 """Site-wide routes (home, health checks, the user's own page) and response headers."""
 
-from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask import Blueprint, Flask, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from app.auth.models import User
+from app.certification import service as certification
+from app.clock import utcnow
 from app.courses import service as courses
 from app.extensions import db, login_manager
 
@@ -32,8 +34,8 @@ login_manager.session_protection = "basic"
 
 
 @bp.get("/")
-def home() -> Response:
-    return redirect(url_for("courses.catalog"))
+def home() -> str:
+    return render_template("site/home.html", recent=certification.recently_certified(now=utcnow()))
 
 
 @bp.get("/healthz")
@@ -50,7 +52,13 @@ def readyz() -> tuple[str, int, dict]:
 @bp.get("/me/")
 @login_required
 def me() -> str:
-    return render_template("site/me.html", progress=courses.catalog(current_user))
+    return render_template(
+        "site/me.html",
+        progress=courses.catalog(current_user),
+        certificates=certification.certificates_of(current_user),
+        now=utcnow(),
+        status_of=certification.status_of,
+    )
 
 
 def register_security_headers(app: Flask) -> None:

@@ -54,6 +54,7 @@ def make_config(tmp_path: Path, database: str, **overrides) -> type[TestConfig]:
         "OUTBOX_DIR": tmp_path / "outbox",
         "SQLALCHEMY_DATABASE_URI": url,
         "CONTENT_DIR": FIXTURES / "content_ok",
+        "MATCHING_CERTIFICATION": "test-mentor",
         **overrides,
     }
     return type("PerTestConfig", (TestConfig,), attributes)

@@ -24,6 +24,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    specialty: Mapped[str | None] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     # Part of the login cookie's id: changing it signs the user out everywhere.
     session_token: Mapped[str] = mapped_column(String(64))

@@ -54,10 +54,11 @@ QUIZ_KEYS = {
     "reveal_answers": Key(str, check=_reveal),
 }
 
-ATTRIBUTES = re.compile(r"^(?P<stem>.*?)\s*\{(?P<attributes>[^{}]*)\}\s*$", re.DOTALL)
+# A trailing {...} block; an escaped \\{ in the stem is text, not attributes.
+ATTRIBUTES = re.compile(r"^(?P<stem>.*?)\s*(?<!\\)\{(?P<attributes>[^{}]*)\}\s*$", re.DOTALL)
 LIST_MARKER = re.compile(r"^\s*[-*+]\s?")
 CHECKBOX = re.compile(r"^\[(?P<mark>[ xX])\](?:\s+(?P<text>.*))?$", re.DOTALL)
-_BLOCKS = MarkdownIt("commonmark")
+_BLOCKS = MarkdownIt("commonmark", {"html": False})  # as in rendering: no HTML blocks
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,11 @@ class QuizSource:
 def slugify(text: str) -> str:
     words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return words[:60].rstrip("-") or "question"
+
+
+def unescape_markdown(text: str) -> str:
+    """Markdown backslash escapes removed: what a learner would type for `C\\#` is `C#`."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
 
 
 def _option_key(index: int) -> str:
@@ -272,7 +278,7 @@ def _parse_question(parser, tokens, blocks, stem, key, kind, points, line) -> Qu
         stem_html=render_inline(stem),
         body_html=body_html,
         options=tuple(
-            OptionSource(_option_key(i), render_inline(text), text, is_correct)
+            OptionSource(_option_key(i), render_inline(text), unescape_markdown(text), is_correct)
             for i, (text, is_correct, _) in enumerate(options)
         ),
         explanation_html=explanation_html,

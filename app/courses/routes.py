@@ -4,6 +4,7 @@ from werkzeug.wrappers import Response
 
 from app.auth.access import role_required
 from app.auth.models import Role
+from app.certification import service as certification
 from app.clock import utcnow
 from app.courses import service
 from app.extensions import db
@@ -58,7 +59,10 @@ def complete_lesson(slug: str, lesson_slug: str) -> Response:
     course = service.get_course(slug)
     lesson = service.get_lesson(course, lesson_slug)
     service.mark_complete(current_user, lesson, now=utcnow())
+    awarded = certification.award_if_earned(current_user, now=utcnow())
     db.session.commit()
+    if awarded:
+        return redirect(url_for("certification.show_certificate", code=awarded[0].code, new=1))
     following = service.neighbours(service.course_progress(current_user, course), lesson)[1]
     if following is None:
         return redirect(url_for("courses.course", slug=slug, finished=lesson.slug))

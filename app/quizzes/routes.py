@@ -5,6 +5,7 @@ from werkzeug.wrappers import Response
 from app.auth import service as auth
 from app.auth.access import role_required
 from app.auth.models import Role
+from app.certification import service as certification
 from app.clock import utcnow
 from app.extensions import db
 from app.quizzes import service
@@ -81,7 +82,11 @@ def submit_attempt(slug: str, attempt_id: int) -> Response:
         return redirect(url_for("quizzes.show_attempt", slug=slug, attempt_id=attempt.id))
     answers = service.parse_answers(attempt, request.form.to_dict(flat=False))
     service.submit(attempt, answers, now=utcnow())
+    awarded = certification.award_if_earned(current_user, now=utcnow()) if attempt.passed else []
     db.session.commit()
+    if awarded:
+        flash(f"You passed {quiz.title} and earned a certificate.")
+        return redirect(url_for("certification.show_certificate", code=awarded[0].code, new=1))
     return redirect(url_for("quizzes.show_attempt", slug=slug, attempt_id=attempt.id))
 
 

@@ -64,10 +64,16 @@ def test_demo_prints_one_login_per_label_and_refuses_a_second_run(run):
         "admin",
         "coordinator",
         "educator",
-        "mentor-new",
+        "mentor-certified",
         "mentor-ready",
+        "mentor-new",
+        "mentor-expired",
     ]
-    assert len({password for _, password, _ in logins}) == 5
+    assert len({password for _, password, _ in logins}) == 7
+    verify = re.findall(
+        r"^demo-verify: http://127\.0\.0\.1:8000/verify/([A-Z0-9-]{19})$", result.stdout, re.M
+    )
+    assert len(verify) == 2
     again = run("demo")
     assert again.returncode == 1 and "already has users" in again.stderr
     assert run("demo", "--if-empty").returncode == 0

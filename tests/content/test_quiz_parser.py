@@ -146,3 +146,13 @@ def test_the_parser_only_ever_raises_content_error_on_arbitrary_text(body):
 def test_the_parser_survives_any_unicode_including_front_matter(text):
     with contextlib.suppress(ContentError):
         parse_quiz(PATH, text)
+
+
+def test_escaped_braces_in_a_stem_are_text_and_html_comments_do_not_hide_options():
+    quiz = parse("## What is \\{a\\}\n\n- [x] a\n\n## Q2\n\n<!-- note\n\n- [x] yes\n- [ ] no\n")
+    assert quiz.questions[0].stem == "What is \\{a\\}" and len(quiz.questions[1].options) == 2
+
+
+def test_accepted_text_answers_lose_their_markdown_escapes():
+    quiz = parse("## Which language? {.text}\n\n- [x] C\\#\n")
+    assert quiz.questions[0].accepted_answers == ("C#",)
