@@ -40,9 +40,7 @@ def course(slug: str) -> str:
 @bp.get("/<slug>/<lesson_slug>/")
 @login_required
 def lesson(slug: str, lesson_slug: str) -> str:
-    course = service.get_course(slug)
-    lesson = service.get_lesson(course, lesson_slug)
-    progress = service.course_progress(current_user, course)
+    progress, lesson = service.lesson_page(current_user, slug, lesson_slug)
     previous, following = service.neighbours(progress, lesson)
     return render_template(
         "courses/lesson.html",

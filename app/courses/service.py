@@ -1,10 +1,10 @@
 """Reading courses and recording a learner's progress."""
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
@@ -22,13 +22,43 @@ class Status(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class CourseOutline:
+    """The columns of a course the catalog and lesson pages show (read without the ORM)."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    estimated_minutes: int | None
+    version: int
+
+
+@dataclass(frozen=True)
+class LessonOutline:
+    id: int
+    slug: str
+    title: str
+    estimated_minutes: int | None
+    body_html: str | None = None  # loaded only for the lesson being shown
+
+
+@dataclass(frozen=True)
+class QuizOutline:
+    id: int
+    slug: str
+    title: str
+    version: int
+    pass_percent: int
+
+
+@dataclass(frozen=True)
 class CourseProgress:
     """One learner's standing in one course, from its current (not archived) lessons."""
 
-    course: Course
-    lessons: tuple[Lesson, ...]
+    course: Course | CourseOutline
+    lessons: tuple[Lesson | LessonOutline, ...]
     completed: dict[int, datetime]
-    quiz: Quiz | None = None
+    quiz: Quiz | QuizOutline | None = None
     quiz_passed: bool = False
 
     def is_done(self, lesson: Lesson) -> bool:
@@ -101,33 +131,112 @@ def _completions(user: User, lesson_ids: list[int]) -> dict[int, datetime]:
     return dict(rows.all())
 
 
-def catalog(user: User) -> list[CourseProgress]:
-    """Every current course in catalog order with the user's progress: five queries in all."""
-    courses = db.session.scalars(
-        select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.slug)
-    ).all()
-    lessons = db.session.scalars(
-        select(Lesson)
-        .options(_LESSON_OUTLINE)
-        .where(Lesson.archived_at.is_(None), Lesson.course_id.in_([c.id for c in courses]))
-        .order_by(Lesson.position)
-    ).all()
-    completed = _completions(user, [lesson.id for lesson in lessons])
-    by_course: dict[int, list[Lesson]] = {course.id: [] for course in courses}
-    for lesson in lessons:
-        by_course[lesson.course_id].append(lesson)
-    quizzes = _quizzes_by_course([c.id for c in courses])
-    passed = _passed_quiz_ids(user, [q.id for q in quizzes.values()])
+_COURSE_COLUMNS = (
+    Course.id,
+    Course.slug,
+    Course.title,
+    Course.summary,
+    Course.estimated_minutes,
+    Course.version,
+)
+_LESSON_COLUMNS = (
+    Lesson.id.label("lesson_id"),
+    Lesson.slug.label("lesson_slug"),
+    Lesson.title.label("lesson_title"),
+    Lesson.estimated_minutes.label("lesson_minutes"),
+)
+
+
+def _outlines(rows, body_of: str | None = None) -> list[CourseProgress]:
+    """Rows of course columns + lesson columns + completed_at, in order -> progress per course."""
+    courses: dict[int, tuple[CourseOutline, list[LessonOutline], dict[int, datetime]]] = {}
+    for row in rows:
+        if row.id not in courses:
+            course = CourseOutline(
+                row.id, row.slug, row.title, row.summary, row.estimated_minutes, row.version
+            )
+            courses[row.id] = (course, [], {})
+        _, lessons, completed = courses[row.id]
+        if row.lesson_id is not None:
+            body = row.body_html if body_of is not None else None
+            lessons.append(
+                LessonOutline(
+                    row.lesson_id, row.lesson_slug, row.lesson_title, row.lesson_minutes, body
+                )
+            )
+            if row.completed_at is not None:
+                completed[row.lesson_id] = row.completed_at
     return [
-        CourseProgress(
-            c,
-            tuple(by_course[c.id]),
-            completed,
-            quizzes.get(c.id),
-            quizzes.get(c.id) is not None and quizzes[c.id].id in passed,
-        )
-        for c in courses
+        CourseProgress(course, tuple(lessons), completed)
+        for course, lessons, completed in courses.values()
     ]
+
+
+def _progress_query(*extra_columns):
+    """Current courses with their current lessons and one user's completions (:user_id)."""
+    return (
+        select(*_COURSE_COLUMNS, *_LESSON_COLUMNS, LessonCompletion.completed_at, *extra_columns)
+        .select_from(Course)
+        .outerjoin(Lesson, and_(Lesson.course_id == Course.id, Lesson.archived_at.is_(None)))
+        .outerjoin(
+            LessonCompletion,
+            and_(
+                LessonCompletion.lesson_id == Lesson.id,
+                LessonCompletion.user_id == bindparam("user_id"),
+            ),
+        )
+        .where(Course.archived_at.is_(None))
+        .order_by(Course.position, Course.slug, Lesson.position)
+    )
+
+
+# Built once: the catalog and lesson pages are the hottest paths, and building a
+# statement costs more than running it on SQLite.
+_CATALOG_QUERY = _progress_query()
+_LESSON_QUERY = _progress_query(
+    case((Lesson.slug == bindparam("lesson_slug"), Lesson.body_html), else_=None).label("body_html")
+).where(Course.slug == bindparam("course_slug"), Lesson.id.is_not(None))
+_PASSED = func.max(case((Attempt.passed.is_(True), 1), else_=0))
+_QUIZ_QUERY = (
+    select(Quiz.course_id, Quiz.id, Quiz.slug, Quiz.title, Quiz.version, Quiz.pass_percent, _PASSED)
+    .outerjoin(Attempt, and_(Attempt.quiz_id == Quiz.id, Attempt.user_id == bindparam("user_id")))
+    .where(Quiz.archived_at.is_(None))
+    .group_by(Quiz.course_id, Quiz.id, Quiz.slug, Quiz.title, Quiz.version, Quiz.pass_percent)
+)
+
+
+def _quiz_outlines(user: User) -> dict[int, tuple[QuizOutline, bool]]:
+    """Each course's current quiz and whether the user has passed it, in one query."""
+    rows = db.session.execute(_QUIZ_QUERY, {"user_id": user.id})
+    return {
+        course_id: (QuizOutline(quiz_id, slug, title, version, pass_percent), bool(has_passed))
+        for course_id, quiz_id, slug, title, version, pass_percent, has_passed in rows
+    }
+
+
+def catalog(user: User) -> list[CourseProgress]:
+    """Every current course in catalog order with the user's progress: two queries in all."""
+    progress = _outlines(db.session.execute(_CATALOG_QUERY, {"user_id": user.id}))
+    quizzes = _quiz_outlines(user)
+    return [
+        replace(p, quiz=quizzes[p.course.id][0], quiz_passed=quizzes[p.course.id][1])
+        if p.course.id in quizzes
+        else p
+        for p in progress
+    ]
+
+
+def lesson_page(
+    user: User, course_slug: str, lesson_slug: str
+) -> tuple[CourseProgress, LessonOutline]:
+    """A lesson with its course's outline and the user's progress, in one query."""
+    parameters = {"user_id": user.id, "course_slug": course_slug, "lesson_slug": lesson_slug}
+    rows = db.session.execute(_LESSON_QUERY, parameters)
+    progress = _outlines(rows, body_of=lesson_slug)
+    lesson = next((item for p in progress for item in p.lessons if item.slug == lesson_slug), None)
+    if lesson is None:
+        raise NotFound("There is no such lesson in this course.")
+    return progress[0], lesson
 
 
 def _quizzes_by_course(course_ids: list[int]) -> dict[int, Quiz]:
