@@ -13,6 +13,7 @@ from app.coordinator.routes import bp as coordinator_bp
 from app.courses.routes import bp as courses_bp
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.matching import models as _matching_models  # noqa: F401 (tables for migrations)
 from app.quizzes.routes import bp as quizzes_bp
 from app.site import bp as site_bp
 from app.site import register_security_headers

@@ -1,0 +1,300 @@
+"""Matching: who may be matched (one check for every path), and who fits a mentee best."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from app.auth.models import Role, User
+from app.certification import service as certification
+from app.certification import standing
+from app.certification.service import CertificateStatus
+from app.errors import NotFound, PreceptorError
+from app.extensions import db
+from app.matching.models import CareerStage, Match, MatchKind, Mentee, MentorProfile
+
+
+class MentorNotEligible(PreceptorError):
+    status, code = 409, "mentor_not_eligible"
+
+    def __init__(self, reasons: tuple[str, ...]):
+        self.reasons = reasons
+        super().__init__("This mentor cannot be matched: " + "; ".join(reasons) + ".")
+
+
+class MatchError(PreceptorError):
+    status, code = 422, "invalid_match"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    reasons: tuple[str, ...]
+    certificate: object | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+
+def profile_of(user: User) -> MentorProfile | None:
+    return db.session.scalar(select(MentorProfile).where(MentorProfile.user_id == user.id))
+
+
+def active_mentee_count(mentor: User) -> int:
+    return db.session.scalar(
+        select(func.count(Match.id)).where(
+            Match.mentor_id == mentor.id, Match.kind == MatchKind.MENTEE, Match.ended_at.is_(None)
+        )
+    )
+
+
+def eligibility(
+    mentor: User, *, certification_slug: str, now: datetime, needs_capacity: bool = True
+) -> Eligibility:
+    """Why this mentor may not be matched now; no reasons means they may. The one check
+    behind the match form, the API and the dashboard."""
+    reasons = []
+    if not mentor.has_role(Role.MENTOR):
+        reasons.append("not a mentor")
+    program = certification.get_certification(certification_slug)
+    latest = certification.latest_certificate(mentor, program) if program else None
+    state = certification.status_of(latest, now=now) if latest else None
+    if latest is None:
+        reasons.append("not certified")
+    elif state is CertificateStatus.EXPIRED:
+        reasons.append("certificate expired")
+    elif state is CertificateStatus.REVOKED:
+        reasons.append("certificate revoked")
+    profile = profile_of(mentor)
+    if profile is None:
+        reasons.append("no mentor profile")
+    elif needs_capacity and active_mentee_count(mentor) >= profile.capacity:
+        reasons.append("no capacity left")
+    current = latest if state is CertificateStatus.VALID else None
+    return Eligibility(tuple(reasons), current)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    mentor: User
+    profile: MentorProfile | None
+    score: float
+    reasons: tuple[str, ...]  # why it fits (or, for ineligible mentors, why not)
+    eligible: bool
+    capacity_left: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+
+def _fit(
+    mentor: User, profile: MentorProfile, mentee: Mentee, capacity_left: int
+) -> tuple[float, list[str], list[str]]:
+    """(score, reasons for, reasons against) of one eligible mentor for one mentee."""
+    score, why, against = 0.0, [], []
+    same_specialty = (mentor.specialty or "").strip().lower() == mentee.specialty.strip().lower()
+    if same_specialty:
+        score += 3
+        why.append(f"same specialty ({mentee.specialty})")
+    elif profile.open_to_other_specialties:
+        score += 1
+        why.append(
+            f"open to mentees from other specialties ({mentor.specialty or 'no specialty given'})"
+        )
+    else:
+        against.append("takes mentees from their own specialty only")
+    gap = profile.career_stage.rank - mentee.career_stage.rank
+    if gap > 0:
+        score += 2 + min(gap, 2) * 0.25
+        stages = f"{profile.career_stage.label} for a {mentee.career_stage.label.lower()}"
+        why.append(f"career stage ahead ({stages})")
+    else:
+        against.append(f"career stage not ahead of the mentee ({profile.career_stage.label})")
+    shared = sorted(set(profile.interests) & set(mentee.interests))
+    if shared:
+        score += len(shared)
+        why.append("shared interests: " + ", ".join(shared))
+    score += min(capacity_left, 3) * 0.25
+    why.append(f"capacity left: {capacity_left} of {profile.capacity}")
+    return score, why, against
+
+
+def suggestions(
+    mentee: Mentee, *, certification_slug: str, now: datetime
+) -> tuple[list[Suggestion], list[Suggestion]]:
+    """(eligible mentors ranked by fit, ineligible mentors with why not)."""
+    mentors = list(db.session.scalars(standing.mentors_query().order_by(User.name)).unique())
+    ranked, apart = [], []
+    for mentor in mentors:
+        check = eligibility(mentor, certification_slug=certification_slug, now=now)
+        profile = profile_of(mentor)
+        if not check.eligible:
+            apart.append(Suggestion(mentor, profile, 0, check.reasons, eligible=False))
+            continue
+        capacity_left = profile.capacity - active_mentee_count(mentor)
+        score, why, against = _fit(mentor, profile, mentee, capacity_left)
+        if against and "takes mentees from their own specialty only" in against:
+            apart.append(Suggestion(mentor, profile, 0, tuple(against), eligible=False))
+            continue
+        ranked.append(
+            Suggestion(mentor, profile, score, tuple(why), True, capacity_left, tuple(against))
+        )
+    ranked.sort(key=lambda s: (-s.score, s.mentor.name.lower()))
+    apart.sort(key=lambda s: s.mentor.name.lower())
+    return ranked, apart
+
+
+def create_match(
+    mentor: User, mentee: Mentee, *, by: User | None, certification_slug: str, now: datetime
+) -> Match:
+    """A mentor-mentee match, only for an eligible mentor (MentorNotEligible says why not)."""
+    check = eligibility(mentor, certification_slug=certification_slug, now=now)
+    if not check.eligible:
+        raise MentorNotEligible(check.reasons)
+    if active_match_between(mentor, mentee):
+        raise MatchError("These two are already matched.")
+    match = Match(
+        kind=MatchKind.MENTEE,
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
+        created_at=now,
+        created_by_id=by.id if by else None,
+    )
+    db.session.add(match)
+    db.session.flush()
+    return match
+
+
+def create_peer_match(
+    first: User, second: User, *, by: User | None, certification_slug: str, now: datetime
+) -> Match:
+    """Two mentors at the same career stage; both must be eligible (capacity aside)."""
+    if first.id == second.id:
+        raise MatchError("Choose two different mentors.")
+    for mentor in (first, second):
+        check = eligibility(
+            mentor, certification_slug=certification_slug, now=now, needs_capacity=False
+        )
+        if not check.eligible:
+            raise MentorNotEligible(tuple(f"{mentor.name}: {reason}" for reason in check.reasons))
+    if profile_of(first).career_stage is not profile_of(second).career_stage:
+        raise MatchError("Peer matches are between mentors at the same career stage.")
+    match = Match(
+        kind=MatchKind.PEER,
+        mentor_id=first.id,
+        peer_id=second.id,
+        created_at=now,
+        created_by_id=by.id if by else None,
+    )
+    db.session.add(match)
+    db.session.flush()
+    return match
+
+
+def active_match_between(mentor: User, mentee: Mentee) -> Match | None:
+    return db.session.scalar(
+        select(Match).where(
+            Match.mentor_id == mentor.id, Match.mentee_id == mentee.id, Match.ended_at.is_(None)
+        )
+    )
+
+
+def end_match(match: Match, *, reason: str, now: datetime) -> None:
+    if match.ended_at is not None:
+        raise MatchError("This match has already ended.")
+    match.ended_at = now
+    match.end_reason = reason.strip()
+
+
+def get_mentee(mentee_id: int) -> Mentee:
+    mentee = db.session.get(Mentee, mentee_id)
+    if mentee is None:
+        raise NotFound("There is no such mentee.")
+    return mentee
+
+
+def get_match(match_id: int) -> Match:
+    match = db.session.get(Match, match_id)
+    if match is None:
+        raise NotFound("There is no such match.")
+    return match
+
+
+def matches(
+    *, mentor_id: int | None = None, mentee_id: int | None = None, active_only: bool = False
+) -> list[Match]:
+    query = select(Match).order_by(Match.created_at.desc(), Match.id.desc())
+    if mentor_id is not None:
+        query = query.where((Match.mentor_id == mentor_id) | (Match.peer_id == mentor_id))
+    if mentee_id is not None:
+        query = query.where(Match.mentee_id == mentee_id)
+    if active_only:
+        query = query.where(Match.ended_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def flagged_matches(*, certification_slug: str, now: datetime) -> list[tuple[Match, str]]:
+    """Active matches whose mentor's certificate has since expired or been revoked."""
+    flagged = []
+    for match in matches(active_only=True):
+        for person in (match.mentor, match.peer):
+            if person is None:
+                continue
+            reasons = eligibility(
+                person, certification_slug=certification_slug, now=now, needs_capacity=False
+            ).reasons
+            bad = [r for r in reasons if r.startswith("certificate") or r == "not certified"]
+            if bad:
+                flagged.append((match, f"{person.name}: {', '.join(bad)}"))
+    return flagged
+
+
+def save_profile(
+    user: User,
+    *,
+    career_stage: CareerStage,
+    interests: list[str],
+    capacity: int,
+    open_to_other_specialties: bool,
+    specialty: str,
+    now: datetime,
+) -> MentorProfile:
+    profile = profile_of(user) or MentorProfile(user_id=user.id)
+    profile.career_stage = career_stage
+    profile.interests = sorted(set(interests))
+    profile.capacity = capacity
+    profile.open_to_other_specialties = open_to_other_specialties
+    profile.updated_at = now
+    user.specialty = specialty.strip()
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def add_mentee(
+    *, name: str, email: str, specialty: str, career_stage: CareerStage, interests: list[str]
+) -> Mentee:
+    email = email.strip().lower()
+    if db.session.scalar(select(Mentee).where(Mentee.email == email)):
+        raise MatchError(f"There is already a mentee with the e-mail {email}.")
+    mentee = Mentee(
+        name=name.strip(),
+        email=email,
+        specialty=specialty.strip(),
+        career_stage=career_stage,
+        interests=sorted(set(interests)),
+    )
+    db.session.add(mentee)
+    db.session.flush()
+    return mentee
+
+
+def list_mentees() -> list[Mentee]:
+    return list(db.session.scalars(select(Mentee).order_by(Mentee.name)))
+
+
+def stage_from_text(value: str) -> CareerStage | None:
+    """A career stage from its value or label, forgiving about case, spaces and dashes."""
+    wanted = value.strip().lower().replace("-", " ").replace("_", " ")
+    for stage in CareerStage:
+        if wanted in (stage.value.replace("_", " "), stage.label.lower().replace("-", " ")):
+            return stage
+    return None
