@@ -5,6 +5,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.api.routes import bp as api_bp
+from app.api.token_routes import bp as api_tokens_bp
 from app.auth.routes import bp as auth_bp
 from app.certification.routes import bp as certification_bp
 from app.cli import register_commands
@@ -14,11 +15,24 @@ from app.courses.routes import bp as courses_bp
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.matching import models as _matching_models  # noqa: F401 (tables for migrations)
+from app.matching.routes import bp as matching_bp
+from app.matching.routes import profile_bp as mentor_profile_bp
 from app.quizzes.routes import bp as quizzes_bp
 from app.site import bp as site_bp
 from app.site import register_security_headers
 
-BLUEPRINTS = (site_bp, auth_bp, courses_bp, quizzes_bp, certification_bp, coordinator_bp, api_bp)
+BLUEPRINTS = (
+    site_bp,
+    auth_bp,
+    courses_bp,
+    quizzes_bp,
+    certification_bp,
+    coordinator_bp,
+    matching_bp,
+    mentor_profile_bp,
+    api_bp,
+    api_tokens_bp,
+)
 
 
 def create_app(config: type[Config] | None = None) -> Flask:

@@ -1,6 +1,7 @@
 """The `preceptor` console commands (the same as `flask --app app ...`)."""
 
 import secrets
+import string
 import sys
 from pathlib import Path
 
@@ -108,11 +109,13 @@ def reminders_send() -> None:
 
 
 def generate_password() -> str:
-    """Four random words' worth of entropy in a form people can type."""
-    return "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    """Three groups of six letters and digits (about 107 bits), easy to type from a printout."""
+    alphabet = string.ascii_letters + string.digits
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(6)) for _ in range(3))
 
 
 def register_commands(app: Flask) -> None:
+    from app.api.commands import tokens_group
     from app.demo import demo
     from app.quizzes.gift_command import quizzes_group
 
@@ -121,3 +124,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reminders)
     app.cli.add_command(demo)
     app.cli.add_command(quizzes_group)
+    app.cli.add_command(tokens_group)

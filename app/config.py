@@ -64,6 +64,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = not IS_DEVELOPMENT
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads (mentee CSV) answer 413 beyond this
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
 

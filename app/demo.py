@@ -14,6 +14,8 @@ from app.clock import utcnow
 from app.courses import service as courses
 from app.errors import NotFound
 from app.extensions import db
+from app.matching import service as matching
+from app.matching.models import CareerStage
 from app.quizzes import service as quizzes
 
 DEMO_DOMAIN = "demo.preceptor.example"
@@ -83,6 +85,74 @@ DEMO_USERS: dict[str, tuple[str, list[Role], str | None, Callable | None]] = {
 }
 
 
+# label -> (career stage, interests, capacity, open to other specialties)
+DEMO_PROFILES = {
+    "mentor-certified": (
+        CareerStage.MID_CAREER,
+        ["academic promotion", "research", "wellbeing"],
+        3,
+        True,
+    ),
+    "mentor-ready": (CareerStage.EARLY_CAREER, ["clinical skills", "teaching"], 2, False),
+    "mentor-expired": (CareerStage.SENIOR, ["leadership", "work-life integration"], 2, True),
+}
+
+# name, e-mail, specialty, career stage, interests
+DEMO_MENTEES = (
+    (
+        "Dr. Priya Raman",
+        "priya.raman",
+        "Internal Medicine",
+        CareerStage.RESIDENT,
+        ["research", "wellbeing"],
+    ),
+    ("Dr. Jonah Feld", "jonah.feld", "General Surgery", CareerStage.RESIDENT, ["clinical skills"]),
+    (
+        "Dr. Lucía Moreno",
+        "lucia.moreno",
+        "Pediatrics",
+        CareerStage.FELLOW,
+        ["academic promotion", "teaching"],
+    ),
+    (
+        "Kwame Boateng",
+        "kwame.boateng",
+        "Emergency Medicine",
+        CareerStage.STUDENT,
+        ["work-life integration"],
+    ),
+    (
+        "Dr. Hannah Cole",
+        "hannah.cole",
+        "Internal Medicine",
+        CareerStage.EARLY_CAREER,
+        ["leadership", "research"],
+    ),
+)
+
+
+def _add_matching_data(users: dict[str, User], *, now: datetime) -> None:
+    for label, (stage, interests, capacity, open_to_others) in DEMO_PROFILES.items():
+        user = users[label]
+        matching.save_profile(
+            user,
+            career_stage=stage,
+            interests=interests,
+            capacity=capacity,
+            open_to_other_specialties=open_to_others,
+            specialty=user.specialty or "",
+            now=now,
+        )
+    for name, handle, specialty, stage, interests in DEMO_MENTEES:
+        matching.add_mentee(
+            name=name,
+            email=f"{handle}@{DEMO_DOMAIN}",
+            specialty=specialty,
+            career_stage=stage,
+            interests=interests,
+        )
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="When the database has users, say so and succeed.")
 def demo(if_empty: bool) -> None:
@@ -102,7 +172,7 @@ def demo(if_empty: bool) -> None:
             "Run `preceptor content sync` first: the demo needs the courses."
         ) from None
     now = utcnow()
-    logins, users = [], []
+    logins, users = [], {}
     for label, (name, roles, specialty, history) in DEMO_USERS.items():
         password = generate_password()
         user = auth.create_user(f"{label}@{DEMO_DOMAIN}", name, password, roles)
@@ -110,11 +180,12 @@ def demo(if_empty: bool) -> None:
         if history:
             history(user, now)
         logins.append((user.email, password, label))
-        users.append(user)
+        users[label] = user
+    _add_matching_data(users, now=now)
     db.session.commit()
     for email, password, label in logins:
         click.echo(f"demo-login: {email} {password} {label}")
     base_url = current_app.config["BASE_URL"].rstrip("/")
-    for user in users:
+    for user in users.values():
         for certificate in certification.certificates_of(user):
             click.echo(f"demo-verify: {base_url}/verify/{certificate.code}")

@@ -177,6 +177,10 @@ def create_peer_match(
             raise MentorNotEligible(tuple(f"{mentor.name}: {reason}" for reason in check.reasons))
     if profile_of(first).career_stage is not profile_of(second).career_stage:
         raise MatchError("Peer matches are between mentors at the same career stage.")
+    pair = {first.id, second.id}
+    for existing in matches(mentor_id=first.id, active_only=True):
+        if existing.kind is MatchKind.PEER and {existing.mentor_id, existing.peer_id} == pair:
+            raise MatchError("These two mentors are already peers.")
     match = Match(
         kind=MatchKind.PEER,
         mentor_id=first.id,
@@ -202,6 +206,22 @@ def end_match(match: Match, *, reason: str, now: datetime) -> None:
         raise MatchError("This match has already ended.")
     match.ended_at = now
     match.end_reason = reason.strip()
+
+
+def mentors_with_profiles() -> list[tuple[User, MentorProfile]]:
+    query = (
+        select(User, MentorProfile)
+        .join(MentorProfile, MentorProfile.user_id == User.id)
+        .order_by(User.name)
+    )
+    return [(user, profile) for user, profile in db.session.execute(query).unique()]
+
+
+def get_mentor(user_id: int | None) -> User:
+    mentor = db.session.get(User, user_id) if user_id is not None else None
+    if mentor is None or not mentor.has_role(Role.MENTOR):
+        raise NotFound("There is no such mentor.")
+    return mentor
 
 
 def get_mentee(mentee_id: int) -> Mentee:

@@ -124,3 +124,38 @@ def sign_in(live_server: LiveServer):
         expect(page.get_by_role("heading", level=1, name="Courses")).to_be_visible()
 
     return sign_in_with
+
+
+PROGRAM_CERTIFICATION = "physician-mentor"  # courses/certifications.yml
+
+
+@pytest.fixture
+def program_live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """Like live_server, with MATCHING_CERTIFICATION set to the real content's program
+    certification, so the coordinator's pages measure mentors against it. A test module
+    uses it by overriding live_server with it (new_page and sign_in then follow)."""
+    config = make_config(
+        tmp_path,
+        "sqlite",
+        CONTENT_DIR=REPOSITORY_ROOT,
+        MATCHING_CERTIFICATION=PROGRAM_CERTIFICATION,
+    )
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        sync_content(load_content(REPOSITORY_ROOT), now=utcnow())
+        auth.create_user(MENTOR_EMAIL, "Dr. Alex Morgan", PASSWORD, {Role.MENTOR})
+        db.session.commit()
+        db.session.remove()
+
+    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", mentor_email=MENTOR_EMAIL)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()

@@ -204,3 +204,37 @@ def test_the_dashboards_query_count_does_not_grow_with_the_number_of_mentors(coo
     many = count_queries(coordinator, "/coordinator/")
     assert many == few
     assert count_queries(coordinator, "/coordinator/mentors.csv") <= few
+
+
+def test_active_matches_of_a_mentor_whose_certificate_was_revoked_are_flagged(
+    coordinator, cohort, db, make_user
+):
+    from app.matching import service as matching
+    from app.matching.models import CareerStage
+
+    done = cohort["done"]
+    matching.save_profile(
+        done,
+        career_stage=CareerStage.SENIOR,
+        interests=[],
+        capacity=2,
+        open_to_other_specialties=True,
+        specialty="Surgery",
+        now=utcnow(),
+    )
+    mentee = matching.add_mentee(
+        name="Dr. Mentee One",
+        email="mentee1@hospital.example",
+        specialty="Surgery",
+        career_stage=CareerStage.RESIDENT,
+        interests=[],
+    )
+    matching.create_match(done, mentee, by=None, certification_slug="test-mentor", now=utcnow())
+    db.session.commit()
+    assert "review these matches" not in page(coordinator)
+    [certificate] = certification.certificates_of(done)
+    certification.revoke(certificate, by=make_user(Role.COORDINATOR), reason="Review", now=utcnow())
+    db.session.commit()
+    html = page(coordinator)
+    assert "Certificate lapsed: review these matches" in html
+    assert "Dr. Cy Done</a> (certificate revoked)" in html and "Dr. Mentee One" in html
