@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
@@ -57,16 +58,29 @@ class LiveServer:
     password: str = PASSWORD
 
 
+PROGRAM_CERTIFICATION = "physician-mentor"  # courses/certifications.yml
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
+def _live_config(tmp_path: Path):
+    """The real courses and quizzes, measured against their program certification."""
+    return make_config(
+        tmp_path,
+        "sqlite",
+        CONTENT_DIR=REPOSITORY_ROOT,
+        MATCHING_CERTIFICATION=PROGRAM_CERTIFICATION,
+    )
+
+
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The app on 127.0.0.1 with a file SQLite database, the real courses and one mentor."""
-    app = create_app(make_config(tmp_path, "sqlite", CONTENT_DIR=REPOSITORY_ROOT))
+    app = create_app(_live_config(tmp_path))
     with app.app_context():
         db.create_all()
         sync_content(load_content(REPOSITORY_ROOT), now=utcnow())
@@ -126,36 +140,11 @@ def sign_in(live_server: LiveServer):
     return sign_in_with
 
 
-PROGRAM_CERTIFICATION = "physician-mentor"  # courses/certifications.yml
-
-
 @pytest.fixture
-def program_live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """Like live_server, with MATCHING_CERTIFICATION set to the real content's program
-    certification, so the coordinator's pages measure mentors against it. A test module
-    uses it by overriding live_server with it (new_page and sign_in then follow)."""
-    config = make_config(
-        tmp_path,
-        "sqlite",
-        CONTENT_DIR=REPOSITORY_ROOT,
-        MATCHING_CERTIFICATION=PROGRAM_CERTIFICATION,
-    )
-    app = create_app(config)
+def database(live_server: LiveServer, tmp_path: Path) -> Iterator[Flask]:
+    """A second app on the live server's SQLite file, to arrange and inspect its data."""
+    app = create_app(_live_config(tmp_path))
+    yield app
     with app.app_context():
-        db.create_all()
-        sync_content(load_content(REPOSITORY_ROOT), now=utcnow())
-        auth.create_user(MENTOR_EMAIL, "Dr. Alex Morgan", PASSWORD, {Role.MENTOR})
-        db.session.commit()
         db.session.remove()
-
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", mentor_email=MENTOR_EMAIL)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
+        db.engine.dispose()

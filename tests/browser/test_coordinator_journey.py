@@ -10,7 +10,6 @@ server measures standing toward their program certification, physician-mentor.""
 import csv
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,17 +19,15 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from app import create_app
 from app.auth import service as auth
 from app.auth.models import Role, User
 from app.certification import service as certification
 from app.clock import utcnow
-from app.config import REPOSITORY_ROOT
 from app.courses import service as courses
 from app.extensions import db
 from app.quizzes import service as quizzes
 from tests.browser.conftest import PROGRAM_CERTIFICATION
-from tests.conftest import PASSWORD, make_config
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -61,28 +58,6 @@ class Program:
 
 
 # Fixtures
-
-
-@pytest.fixture
-def live_server(program_live_server):
-    """This module's live server measures standing toward physician-mentor."""
-    return program_live_server
-
-
-@pytest.fixture
-def database(live_server, tmp_path: Path) -> Iterator[Flask]:
-    """A second app on the live server's SQLite file, to arrange and inspect its data."""
-    config = make_config(
-        tmp_path,
-        "sqlite",
-        CONTENT_DIR=REPOSITORY_ROOT,
-        MATCHING_CERTIFICATION=PROGRAM_CERTIFICATION,
-    )
-    app = create_app(config)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ repository's real courses) and one uncertified, each with a profile."""
 
 import email
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email import policy
 from pathlib import Path
@@ -20,15 +19,13 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from app import create_app
 from app.auth import service as auth
 from app.auth.models import Role, User
 from app.clock import utcnow
-from app.config import REPOSITORY_ROOT
 from app.extensions import db
 from app.matching import service as matching
 from app.matching.models import CareerStage, Match, Mentee
-from tests.browser.conftest import MENTOR_EMAIL, PROGRAM_CERTIFICATION
+from tests.browser.conftest import MENTOR_EMAIL
 from tests.browser.test_coordinator_journey import (
     PHONE,
     assert_no_horizontal_scrolling,
@@ -37,7 +34,7 @@ from tests.browser.test_coordinator_journey import (
     mentor,
     sign_in_as,
 )
-from tests.conftest import PASSWORD, make_config
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -87,28 +84,6 @@ class People:
 
 
 # Fixtures
-
-
-@pytest.fixture
-def live_server(program_live_server):
-    """This module's live server measures eligibility against physician-mentor."""
-    return program_live_server
-
-
-@pytest.fixture
-def database(live_server, tmp_path: Path) -> Iterator[Flask]:
-    """A second app on the live server's SQLite file, to arrange and inspect its data."""
-    config = make_config(
-        tmp_path,
-        "sqlite",
-        CONTENT_DIR=REPOSITORY_ROOT,
-        MATCHING_CERTIFICATION=PROGRAM_CERTIFICATION,
-    )
-    app = create_app(config)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

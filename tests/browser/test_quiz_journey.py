@@ -9,21 +9,17 @@ the database (as the live server stored it) to know which answers are right."""
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from app import create_app
 from app.auth import service as auth
 from app.clock import reset_travel, travel, utcnow
-from app.config import REPOSITORY_ROOT
 from app.courses import service as courses
 from app.extensions import db
 from app.quizzes.models import Attempt
-from tests.conftest import make_config
 
 pytestmark = pytest.mark.browser
 
@@ -37,16 +33,6 @@ WRONG_TEXT = "a long lecture on my own residency"
 
 
 # Fixtures
-
-
-@pytest.fixture
-def database(live_server, tmp_path: Path) -> Iterator[Flask]:
-    """A second app on the live server's SQLite file, to arrange and inspect its data."""
-    app = create_app(make_config(tmp_path, "sqlite", CONTENT_DIR=REPOSITORY_ROOT))
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
