@@ -8,13 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.certification import standing as standings_module
 from app.certification.standing import MentorStatus, Standing
 from app.courses.models import Certification, Lesson, LessonCompletion
 from app.extensions import db
+from app.matching import service as matching
 from app.matching.models import Match
 from app.quizzes.models import Attempt
 
@@ -109,40 +109,6 @@ def _sort_key(filters: Filters):
 
 
 @dataclass(frozen=True)
-class FlaggedMatch:
-    match: Match
-    mentor: User
-    reason: str
-
-
-def flagged_matches(rows: list[Standing]) -> list[FlaggedMatch]:
-    """Active matches whose mentor's certificate has expired or been revoked: one query,
-    reusing the standing already computed for every mentor."""
-    lapsed = {
-        row.mentor.id: row
-        for row in rows
-        if row.status in (MentorStatus.EXPIRED, MentorStatus.REVOKED)
-    }
-    if not lapsed:
-        return []
-    active = db.session.scalars(
-        select(Match)
-        .options(selectinload(Match.mentee))
-        .where(
-            Match.ended_at.is_(None), (Match.mentor_id.in_(lapsed)) | (Match.peer_id.in_(lapsed))
-        )
-        .order_by(Match.created_at)
-    )
-    flagged = []
-    for match in active:
-        for person_id in (match.mentor_id, match.peer_id):
-            if person_id in lapsed:
-                row = lapsed[person_id]
-                flagged.append(FlaggedMatch(match, row.mentor, f"certificate {row.status.value}"))
-    return flagged
-
-
-@dataclass(frozen=True)
 class Dashboard:
     rows: list[Standing]
     total: int
@@ -151,7 +117,7 @@ class Dashboard:
     funnel: dict[str, int]
     specialties: list[str]
     certification: Certification | None
-    flagged: list[FlaggedMatch]
+    flagged: list[tuple[Match, str]]
 
 
 FUNNEL = ("not started", "in progress", "certified", "expiring", "expired", "revoked")
@@ -194,7 +160,9 @@ def dashboard(filters: Filters, certification: Certification | None, *, now: dat
         funnel=funnel_of(rows),
         specialties=specialties,
         certification=certification,
-        flagged=flagged_matches(rows),
+        flagged=matching.flagged_matches(certification_slug=certification.slug, now=now)
+        if certification
+        else [],
     )
 
 

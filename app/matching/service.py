@@ -4,10 +4,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
 from app.certification import service as certification
 from app.certification import standing
+from app.certification.models import Certificate
 from app.certification.service import CertificateStatus
 from app.errors import NotFound, PreceptorError
 from app.extensions import db
@@ -48,16 +50,49 @@ def active_mentee_count(mentor: User) -> int:
     )
 
 
-def eligibility(
-    mentor: User, *, certification_slug: str, now: datetime, needs_capacity: bool = True
+@dataclass(frozen=True)
+class MentorFacts:
+    """What eligibility is decided on, loaded for many mentors in a fixed number of queries."""
+
+    latest_certificates: dict[int, object]
+    profiles: dict[int, MentorProfile]
+    active_mentees: dict[int, int]
+
+
+def _facts(mentors: list[User], certification_slug: str) -> MentorFacts:
+    ids = [m.id for m in mentors]
+    program = certification.get_certification(certification_slug)
+    latest: dict[int, object] = {}
+    if program is not None and ids:
+        for certificate in db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id.in_(ids), Certificate.certification_id == program.id)
+            .order_by(Certificate.issued_at, Certificate.id)
+        ):
+            latest[certificate.user_id] = certificate
+    profiles = {
+        p.user_id: p
+        for p in db.session.scalars(select(MentorProfile).where(MentorProfile.user_id.in_(ids)))
+    }
+    counts = dict(
+        db.session.execute(
+            select(Match.mentor_id, func.count(Match.id))
+            .where(
+                Match.mentor_id.in_(ids), Match.kind == MatchKind.MENTEE, Match.ended_at.is_(None)
+            )
+            .group_by(Match.mentor_id)
+        ).all()
+    )
+    return MentorFacts(latest, profiles, counts)
+
+
+def _decide(
+    mentor: User, facts: MentorFacts, *, now: datetime, needs_capacity: bool
 ) -> Eligibility:
-    """Why this mentor may not be matched now; no reasons means they may. The one check
-    behind the match form, the API and the dashboard."""
     reasons = []
     if not mentor.has_role(Role.MENTOR):
         reasons.append("not a mentor")
-    program = certification.get_certification(certification_slug)
-    latest = certification.latest_certificate(mentor, program) if program else None
+    latest = facts.latest_certificates.get(mentor.id)
     state = certification.status_of(latest, now=now) if latest else None
     if latest is None:
         reasons.append("not certified")
@@ -65,13 +100,30 @@ def eligibility(
         reasons.append("certificate expired")
     elif state is CertificateStatus.REVOKED:
         reasons.append("certificate revoked")
-    profile = profile_of(mentor)
+    profile = facts.profiles.get(mentor.id)
     if profile is None:
         reasons.append("no mentor profile")
-    elif needs_capacity and active_mentee_count(mentor) >= profile.capacity:
+    elif needs_capacity and facts.active_mentees.get(mentor.id, 0) >= profile.capacity:
         reasons.append("no capacity left")
-    current = latest if state is CertificateStatus.VALID else None
-    return Eligibility(tuple(reasons), current)
+    return Eligibility(tuple(reasons), latest if state is CertificateStatus.VALID else None)
+
+
+def eligibilities(
+    mentors: list[User], *, certification_slug: str, now: datetime, needs_capacity: bool = True
+) -> dict[int, Eligibility]:
+    """Eligibility of many mentors at once (the same rule as `eligibility`)."""
+    facts = _facts(mentors, certification_slug)
+    return {m.id: _decide(m, facts, now=now, needs_capacity=needs_capacity) for m in mentors}
+
+
+def eligibility(
+    mentor: User, *, certification_slug: str, now: datetime, needs_capacity: bool = True
+) -> Eligibility:
+    """Why this mentor may not be matched now; no reasons means they may. The one check
+    behind the match form, the API and the dashboard."""
+    return eligibilities(
+        [mentor], certification_slug=certification_slug, now=now, needs_capacity=needs_capacity
+    )[mentor.id]
 
 
 @dataclass(frozen=True)
@@ -122,16 +174,17 @@ def suggestions(
 ) -> tuple[list[Suggestion], list[Suggestion]]:
     """(eligible mentors ranked by fit, ineligible mentors with why not)."""
     mentors = list(db.session.scalars(standing.mentors_query().order_by(User.name)).unique())
+    facts = _facts(mentors, certification_slug)
     ranked, apart = [], []
     for mentor in mentors:
-        check = eligibility(mentor, certification_slug=certification_slug, now=now)
-        profile = profile_of(mentor)
+        check = _decide(mentor, facts, now=now, needs_capacity=True)
+        profile = facts.profiles.get(mentor.id)
         if not check.eligible:
             apart.append(Suggestion(mentor, profile, 0, check.reasons, eligible=False))
             continue
-        capacity_left = profile.capacity - active_mentee_count(mentor)
+        capacity_left = profile.capacity - facts.active_mentees.get(mentor.id, 0)
         score, why, against = _fit(mentor, profile, mentee, capacity_left)
-        if against and "takes mentees from their own specialty only" in against:
+        if "takes mentees from their own specialty only" in against:
             apart.append(Suggestion(mentor, profile, 0, tuple(against), eligible=False))
             continue
         ranked.append(
@@ -241,7 +294,11 @@ def get_match(match_id: int) -> Match:
 def matches(
     *, mentor_id: int | None = None, mentee_id: int | None = None, active_only: bool = False
 ) -> list[Match]:
-    query = select(Match).order_by(Match.created_at.desc(), Match.id.desc())
+    query = (
+        select(Match)
+        .options(selectinload(Match.mentor), selectinload(Match.peer), selectinload(Match.mentee))
+        .order_by(Match.created_at.desc(), Match.id.desc())
+    )
     if mentor_id is not None:
         query = query.where((Match.mentor_id == mentor_id) | (Match.peer_id == mentor_id))
     if mentee_id is not None:
@@ -253,17 +310,25 @@ def matches(
 
 def flagged_matches(*, certification_slug: str, now: datetime) -> list[tuple[Match, str]]:
     """Active matches whose mentor's certificate has since expired or been revoked."""
+    active = matches(active_only=True)
+    people = {
+        person.id: person for match in active for person in (match.mentor, match.peer) if person
+    }
+    checks = eligibilities(
+        list(people.values()), certification_slug=certification_slug, now=now, needs_capacity=False
+    )
     flagged = []
-    for match in matches(active_only=True):
+    for match in active:
         for person in (match.mentor, match.peer):
             if person is None:
                 continue
-            reasons = eligibility(
-                person, certification_slug=certification_slug, now=now, needs_capacity=False
-            ).reasons
-            bad = [r for r in reasons if r.startswith("certificate") or r == "not certified"]
-            if bad:
-                flagged.append((match, f"{person.name}: {', '.join(bad)}"))
+            lapsed = [
+                r
+                for r in checks[person.id].reasons
+                if r.startswith("certificate") or r == "not certified"
+            ]
+            if lapsed:
+                flagged.append((match, f"{person.name}: {', '.join(lapsed)}"))
     return flagged
 
 

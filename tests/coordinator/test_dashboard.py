@@ -237,4 +237,4 @@ def test_active_matches_of_a_mentor_whose_certificate_was_revoked_are_flagged(
     db.session.commit()
     html = page(coordinator)
     assert "Certificate lapsed: review these matches" in html
-    assert "Dr. Cy Done</a> (certificate revoked)" in html and "Dr. Mentee One" in html
+    assert "Dr. Cy Done: certificate revoked</a>" in html and "mentee Dr. Mentee One" in html
