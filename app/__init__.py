@@ -3,6 +3,7 @@
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from app.api.routes import bp as api_bp
 from app.api.token_routes import bp as api_tokens_bp
@@ -19,7 +20,7 @@ from app.matching.routes import bp as matching_bp
 from app.matching.routes import profile_bp as mentor_profile_bp
 from app.quizzes.routes import bp as quizzes_bp
 from app.site import bp as site_bp
-from app.site import register_security_headers
+from app.site import register_input_guard, register_security_headers
 
 BLUEPRINTS = (
     site_bp,
@@ -35,6 +36,13 @@ BLUEPRINTS = (
 )
 
 
+class DatabaseId(IntegerConverter):
+    """<int:...> in a URL: an id a database column can hold; anything larger is a 404."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def create_app(config: type[Config] | None = None) -> Flask:
     config = config or config_for_environment()
     app = Flask(
@@ -45,6 +53,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
         instance_relative_config=False,
     )
     app.config.from_object(config)
+    app.url_map.converters["int"] = DatabaseId
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
     db.init_app(app)
@@ -54,6 +63,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     limiter.init_app(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_input_guard(app)
     register_commands(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -51,7 +51,7 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
 
     SIGNUP_EMAIL_DOMAINS = _domains(os.environ.get("SIGNUP_EMAIL_DOMAINS", ""))
-    # Links in e-mails sent from the command line (reminders) start with this.
+    # The public address: every link in e-mails and credentials starts with it.
     BASE_URL = os.environ.get("PRECEPTOR_BASE_URL", "http://127.0.0.1:8000")
     MATCHING_CERTIFICATION = os.environ.get("MATCHING_CERTIFICATION", "physician-mentor")
 
@@ -83,6 +83,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
     TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+    BASE_URL = "http://localhost"
 
 
 def config_for_environment() -> type[Config]:

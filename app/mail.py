@@ -14,8 +14,9 @@ def send_mail(to: str, subject: str, body: str) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
+    # Header values are single lines whatever the caller passes (a name in a subject).
+    message["To"] = " ".join(to.split())
+    message["Subject"] = " ".join(subject.split())
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="preceptor")
     message.set_content(body)

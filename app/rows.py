@@ -9,3 +9,15 @@ def assign_changed(row: object, values: dict) -> bool:
             setattr(row, name, value)
             changed = True
     return changed
+
+
+def lock_user(user_id: int) -> None:
+    """Hold the user's row until commit, so check-then-write rules for one person
+    (attempts left, certificate issued, capacity) run one at a time on PostgreSQL.
+    SQLite already lets only one writer in at a time and ignores FOR UPDATE."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.extensions import db
+
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())

@@ -1,6 +1,6 @@
 """Site-wide routes (home, health checks, the user's own page) and response headers."""
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from werkzeug.wrappers import Response
@@ -59,6 +59,20 @@ def me() -> str:
         now=utcnow(),
         status_of=certification.status_of,
     )
+
+
+def register_input_guard(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        """PostgreSQL refuses NUL in text; no real input has one, so answer 400 up front.
+        The API handles it where it reads (a code with NUL is simply not found)."""
+        if request.path.startswith("/api/"):
+            return
+        values = [request.path, *request.args.values()]
+        if request.method == "POST" and request.mimetype != "multipart/form-data":
+            values += list(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400, "The request held a character that is not allowed.")
 
 
 def register_security_headers(app: Flask) -> None:

@@ -257,7 +257,7 @@ PATHS = {
             "parameters": [
                 {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
             ],
-            "responses": _responses((200, _json("The certificate", _ref("Certificate"))), 404),
+            "responses": _responses((200, _json("The certificate", _ref("Certificate"))), 400, 404),
         }
     },
     "/api/v1/mentors": {
@@ -272,7 +272,9 @@ PATHS = {
                     "Only mentors with this status (omit for all).",
                 ),
                 _query(
-                    "specialty", STRING, "Only this specialty, in any letter case (empty: all)."
+                    "specialty",
+                    STRING,
+                    "Only this specialty, in any letter case (empty: all).",
                 ),
                 *PAGING,
             ],

@@ -2,12 +2,11 @@
 
 from datetime import datetime
 
-from flask import url_for
-
 from app.certification import service as certification
 from app.certification.models import Certificate
 from app.certification.standing import Standing
 from app.matching.models import Match, Mentee, MentorProfile
+from app.urls import external_url
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -26,7 +25,7 @@ def certificate_payload(certificate: Certificate, *, now: datetime) -> dict:
         "issued_at": timestamp(certificate.issued_at),
         "expires_at": timestamp(certificate.expires_at),
         "status": certification.status_of(certificate, now=now).value,
-        "verify_url": url_for("certification.verify", code=certificate.code, _external=True),
+        "verify_url": external_url("certification.verify", code=certificate.code),
     }
 
 

@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.passwords import password_problem
+from app.validators import single_line
 
 
 class LoginForm(FlaskForm):
@@ -41,7 +42,7 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 
 
 class AcceptInviteForm(NewPasswordMixin, FlaskForm):
-    name = StringField("Your full name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Your full name", validators=[DataRequired(), Length(max=120), single_line])
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -25,6 +25,7 @@ from app.auth.models import Role
 from app.clock import utcnow
 from app.extensions import db, limiter
 from app.mail import send_mail
+from app.urls import external_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -73,7 +74,7 @@ def forgot_password() -> Response | str:
     user = service.find_user(form.email.data)
     if user is not None:
         token = service.make_reset_token(user, secret_key=current_app.secret_key, now=utcnow())
-        link = url_for("auth.reset_password", token=token, _external=True)
+        link = external_url("auth.reset_password", token=token)
         minutes = current_app.config["RESET_LINK_MAX_AGE_SECONDS"] // 60
         send_mail(
             user.email,
@@ -132,7 +133,7 @@ def invite() -> Response | str:
 
 
 def _send_invite(issued: service.IssuedInvite, inviter: str | None) -> None:
-    link = url_for("auth.accept_invite", token=issued.token, _external=True)
+    link = external_url("auth.accept_invite", token=issued.token)
     send_mail(
         issued.invite.email,
         "Your invitation to Preceptor" if inviter else "Finish signing up for Preceptor",

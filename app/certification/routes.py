@@ -17,6 +17,7 @@ from app.certification.forms import ReasonForm, RecognitionForm
 from app.clock import utcnow
 from app.errors import Forbidden
 from app.extensions import db
+from app.urls import base_url, external_url
 
 bp = Blueprint("certification", __name__)
 
@@ -32,7 +33,7 @@ def _certificate_for_viewer(code: str):
 
 
 def verify_url(code: str) -> str:
-    return url_for("certification.verify", code=code, _external=True)
+    return external_url("certification.verify", code=code)
 
 
 @bp.get("/certificates/<code>/")
@@ -73,7 +74,7 @@ def certificate_jwt(code: str) -> Response:
     instance = current_app.config["INSTANCE_PATH"]
     key = credential.load_or_create_signing_key(instance)
     document = credential.build_credential(
-        certificate, base_url=request.host_url.rstrip("/"), issuer_name="Preceptor", now=utcnow()
+        certificate, base_url=base_url(), issuer_name="Preceptor", now=utcnow()
     )
     token = credential.sign_credential(document, key, credential.key_id(key))
     return Response(

@@ -17,6 +17,7 @@ from app.courses.models import Certification
 from app.errors import NotFound, PreceptorError
 from app.extensions import db
 from app.quizzes.models import Attempt
+from app.rows import lock_user
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -54,6 +55,8 @@ def status_of(certificate: Certificate, *, now: datetime) -> CertificateStatus:
 
 def get_by_code(code: str) -> Certificate:
     normalized = code.strip().upper()
+    if "\x00" in normalized:  # no code has one, and PostgreSQL refuses it in a query
+        raise NotFound("There is no certificate with this code.")
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == normalized))
     if certificate is None:
         raise NotFound("There is no certificate with this code.")
@@ -138,6 +141,7 @@ def _earned_on(certification: Certification, progress: dict[str, courses.CourseP
 
 def award_if_earned(user: User, *, now: datetime) -> list[Certificate]:
     """Issue every certificate whose last requirement the user has just met."""
+    lock_user(user.id)
     progress = {p.course.slug: p for p in courses.catalog(user)}
     awarded = []
     for certification in active_certifications():

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -21,6 +22,11 @@ from app.quizzes.models import Attempt
 PER_PAGE = 25
 SORTS = ("name", "status", "progress", "quiz", "certified", "expires", "activity")
 STATUS_FILTERS = (*[s.value for s in MentorStatus], "expiring")
+
+
+def _small_number(text: str) -> bool:
+    """ASCII digits only (isdigit() also accepts '²', which int() refuses), at most six."""
+    return bool(re.fullmatch(r"[0-9]{1,6}", text))
 
 
 @dataclass(frozen=True)
@@ -43,11 +49,11 @@ class Filters:
         return cls(
             status=status if status in STATUS_FILTERS else "",
             specialty=args.get("specialty", "").strip()[:120],
-            expires_within=int(days) if days.isdigit() and int(days) <= 3650 else None,
+            expires_within=int(days) if _small_number(days) and int(days) <= 3650 else None,
             search=args.get("q", "").strip()[:200],
             sort=sort if sort in SORTS else "name",
             descending=args.get("dir") == "desc",
-            page=int(page) if page.isdigit() and int(page) > 0 else 1,
+            page=int(page) if _small_number(page) and int(page) > 0 else 1,
         )
 
     def query_args(self, **changes) -> dict:

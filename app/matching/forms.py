@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.matching.models import INTERESTS, CareerStage
+from app.validators import single_line
 
 MAX_IMPORT_BYTES = 1024 * 1024
 STAGE_CHOICES = [SelectChoice(stage.value, stage.label) for stage in CareerStage]
@@ -28,7 +29,11 @@ class MultiCheckboxField(SelectMultipleField):
 class ProfileForm(FlaskForm):
     specialty = StringField(
         "Specialty",
-        validators=[DataRequired("Say which specialty you practise."), Length(max=120)],
+        validators=[
+            DataRequired("Say which specialty you practise."),
+            Length(max=120),
+            single_line,
+        ],
         description="For example: Internal medicine, Pediatrics, General surgery.",
     )
     career_stage = SelectField("Career stage", choices=STAGE_CHOICES)
@@ -47,7 +52,7 @@ class ProfileForm(FlaskForm):
 
 class MenteeForm(FlaskForm):
     name = StringField(
-        "Name", validators=[DataRequired("Give the mentee's name."), Length(max=120)]
+        "Name", validators=[DataRequired("Give the mentee's name."), Length(max=120), single_line]
     )
     email = EmailField(
         "E-mail",
@@ -58,7 +63,8 @@ class MenteeForm(FlaskForm):
         ],
     )
     specialty = StringField(
-        "Specialty", validators=[DataRequired("Give the mentee's specialty."), Length(max=120)]
+        "Specialty",
+        validators=[DataRequired("Give the mentee's specialty."), Length(max=120), single_line],
     )
     career_stage = SelectField("Career stage", choices=STAGE_CHOICES)
     interests = MultiCheckboxField("Interests", choices=INTEREST_CHOICES)
@@ -81,7 +87,9 @@ class MenteeImportForm(FlaskForm):
 
 
 class MatchForm(FlaskForm):
-    mentor_id = IntegerField(validators=[InputRequired("Choose a mentor.")])
+    mentor_id = IntegerField(
+        validators=[InputRequired("Choose a mentor."), NumberRange(1, 2**31 - 1)]
+    )
 
 
 class EndMatchForm(FlaskForm):

@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from app.matching.models import INTERESTS, CareerStage
 from app.matching.service import stage_from_text
+from app.validators import has_control_characters
 
 COLUMNS = ("name", "email", "specialty", "career_stage", "interests")
 HEADER = ",".join(COLUMNS)
@@ -136,6 +137,8 @@ def _check_row(line: int, values: dict[str, str]) -> tuple[MenteeRow | None, lis
         problems.append("the name is empty")
     elif len(name) > MAX_NAME:
         problems.append(f"the name is longer than {MAX_NAME} characters")
+    if has_control_characters(name) or has_control_characters(specialty):
+        problems.append("the name or specialty holds a line break or control character")
     email = _email(values["email"], problems)
     if not specialty:
         problems.append("the specialty is empty")

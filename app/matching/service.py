@@ -14,6 +14,7 @@ from app.certification.service import CertificateStatus
 from app.errors import NotFound, PreceptorError
 from app.extensions import db
 from app.matching.models import CareerStage, Match, MatchKind, Mentee, MentorProfile
+from app.rows import lock_user
 
 
 class MentorNotEligible(PreceptorError):
@@ -199,6 +200,7 @@ def create_match(
     mentor: User, mentee: Mentee, *, by: User | None, certification_slug: str, now: datetime
 ) -> Match:
     """A mentor-mentee match, only for an eligible mentor (MentorNotEligible says why not)."""
+    lock_user(mentor.id)
     check = eligibility(mentor, certification_slug=certification_slug, now=now)
     if not check.eligible:
         raise MentorNotEligible(check.reasons)

@@ -81,8 +81,13 @@ def submit_attempt(slug: str, attempt_id: int) -> Response:
         flash("The page had expired, so the answers were not sent. Please answer and submit again.")
         return redirect(url_for("quizzes.show_attempt", slug=slug, attempt_id=attempt.id))
     answers = service.parse_answers(attempt, request.form.to_dict(flat=False))
-    service.submit(attempt, answers, now=utcnow())
-    awarded = certification.award_if_earned(current_user, now=utcnow()) if attempt.passed else []
+    submission = service.submit(attempt, answers, now=utcnow())
+    # Only the submission that graded the attempt may award: a duplicate must not issue twice.
+    awarded = (
+        certification.award_if_earned(current_user, now=utcnow())
+        if submission.recorded and submission.passed
+        else []
+    )
     db.session.commit()
     if awarded:
         flash(f"You passed {quiz.title} and earned a certificate.")

@@ -16,6 +16,7 @@ from app.errors import NotFound, PreceptorError
 from app.extensions import db
 from app.quizzes.grading import Answers, grade
 from app.quizzes.models import Attempt, Question, Quiz, TimeAccommodation
+from app.rows import lock_user
 
 GRACE = timedelta(seconds=30)
 FIELD_PREFIX = "q-"
@@ -192,6 +193,7 @@ def start_attempt(
     user: User, quiz: Quiz, *, now: datetime, rng: random.Random | None = None
 ) -> Attempt:
     """A new attempt, or the open one if there is one; CannotStart says why not."""
+    lock_user(user.id)
     attempts = attempts_of(user, quiz)
     close_expired(attempts, now=now)
     state = availability(user, quiz, attempts, now=now)
@@ -267,21 +269,32 @@ def _record(attempt: Attempt, answers: Answers, *, late: bool, now: datetime) ->
     return recorded
 
 
-def submit(attempt: Attempt, answers: Answers, *, now: datetime) -> Attempt:
+@dataclass(frozen=True)
+class Submission:
+    attempt: Attempt
+    recorded: bool  # False when an earlier (or concurrent) submission had already graded it
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.attempt.passed)
+
+
+def submit(attempt: Attempt, answers: Answers, *, now: datetime) -> Submission:
     """Grade once. A second or concurrent submission returns the first result unchanged;
     answers arriving after the time limit and its grace count for nothing."""
     if attempt.is_submitted:
-        return attempt
+        return Submission(attempt, recorded=False)
     late = attempt.deadline_at is not None and now > attempt.deadline_at + GRACE
     try:
-        _record(attempt, {} if late else answers, late=late, now=now)
+        recorded = _record(attempt, {} if late else answers, late=late, now=now)
     except OperationalError:
         # SQLite refuses a write from a stale snapshot when another submission won the race.
         db.session.rollback()
         db.session.refresh(attempt)
         if not attempt.is_submitted:
             raise
-    return attempt
+        recorded = False
+    return Submission(attempt, recorded)
 
 
 # Review

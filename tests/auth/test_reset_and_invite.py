@@ -171,3 +171,12 @@ class TestSignupByDomain:
         )
         assert "Sign-up is open to addresses at @stmarys.example" in page
         assert outbox(app) == []
+
+
+def test_the_reset_link_uses_the_configured_address_not_the_requests_host(app, client, mentor):
+    host = {"base_url": "http://attacker.example"}
+    page = client.get("/auth/forgot", **host).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client.post("/auth/forgot", data={"email": mentor.email, "csrf_token": token}, **host)
+    body = outbox(app)[0].get_payload(decode=True).decode()
+    assert "attacker.example" not in body and "http://localhost/auth/reset/" in body
