@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditAction, AuditEvent
 from app.auth.models import User
@@ -37,6 +38,7 @@ def events_about(user: User) -> list[AuditEvent]:
     return list(
         db.session.scalars(
             select(AuditEvent)
+            .options(selectinload(AuditEvent.actor))
             .where(AuditEvent.subject_user_id == user.id)
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         )

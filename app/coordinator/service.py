@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.certification import standing as standings_module
@@ -243,6 +244,9 @@ def history_of(mentor: User) -> History:
         .order_by(LessonCompletion.completed_at.desc())
     ).all()
     attempts = db.session.scalars(
-        select(Attempt).where(Attempt.user_id == mentor.id).order_by(Attempt.started_at.desc())
+        select(Attempt)
+        .options(selectinload(Attempt.quiz))
+        .where(Attempt.user_id == mentor.id)
+        .order_by(Attempt.started_at.desc())
     ).all()
     return History([(c, lesson) for c, lesson in completions], list(attempts))

@@ -127,6 +127,13 @@ def eligibility(
     )[mentor.id]
 
 
+OWN_SPECIALTY_ONLY = "takes mentees from their own specialty only"
+
+
+def is_same_specialty(mentor: User, mentee: Mentee) -> bool:
+    return (mentor.specialty or "").strip().lower() == mentee.specialty.strip().lower()
+
+
 @dataclass(frozen=True)
 class Suggestion:
     mentor: User
@@ -143,8 +150,7 @@ def _fit(
 ) -> tuple[float, list[str], list[str]]:
     """(score, reasons for, reasons against) of one eligible mentor for one mentee."""
     score, why, against = 0.0, [], []
-    same_specialty = (mentor.specialty or "").strip().lower() == mentee.specialty.strip().lower()
-    if same_specialty:
+    if is_same_specialty(mentor, mentee):
         score += 3
         why.append(f"same specialty ({mentee.specialty})")
     elif profile.open_to_other_specialties:
@@ -153,7 +159,7 @@ def _fit(
             f"open to mentees from other specialties ({mentor.specialty or 'no specialty given'})"
         )
     else:
-        against.append("takes mentees from their own specialty only")
+        against.append(OWN_SPECIALTY_ONLY)
     gap = profile.career_stage.rank - mentee.career_stage.rank
     if gap > 0:
         score += 2 + min(gap, 2) * 0.25
@@ -185,7 +191,7 @@ def suggestions(
             continue
         capacity_left = profile.capacity - facts.active_mentees.get(mentor.id, 0)
         score, why, against = _fit(mentor, profile, mentee, capacity_left)
-        if "takes mentees from their own specialty only" in against:
+        if OWN_SPECIALTY_ONLY in against:
             apart.append(Suggestion(mentor, profile, 0, tuple(against), eligible=False))
             continue
         ranked.append(
@@ -204,6 +210,9 @@ def create_match(
     check = eligibility(mentor, certification_slug=certification_slug, now=now)
     if not check.eligible:
         raise MentorNotEligible(check.reasons)
+    profile = profile_of(mentor)
+    if not profile.open_to_other_specialties and not is_same_specialty(mentor, mentee):
+        raise MentorNotEligible((OWN_SPECIALTY_ONLY,))
     if active_match_between(mentor, mentee):
         raise MatchError("These two are already matched.")
     match = Match(

@@ -173,3 +173,11 @@ def test_career_stages_are_read_from_values_or_labels():
     assert service.stage_from_text("Early-career attending") is CareerStage.EARLY_CAREER
     assert service.stage_from_text(" mid_career ") is CareerStage.MID_CAREER
     assert service.stage_from_text("intern") is None
+
+
+def test_a_mentor_who_takes_only_their_own_specialty_cannot_be_matched_across(people):
+    with pytest.raises(service.MentorNotEligible) as refused:
+        service.create_match(
+            people["closed"], people["mentee"], by=None, certification_slug=PROGRAM, now=utcnow()
+        )
+    assert refused.value.reasons == ("takes mentees from their own specialty only",)
