@@ -1,0 +1,41 @@
+"""The hottest pages read in a fixed number of queries, however much progress exists."""
+
+import pytest
+from sqlalchemy import event
+
+from app.auth.models import Role
+from app.clock import utcnow
+from app.courses import service
+from app.extensions import db as _db
+from tests.conftest import log_in
+
+
+def queries_for(client, url: str) -> int:
+    count = 0
+
+    def record(*_args) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", record)
+    return count
+
+
+@pytest.mark.parametrize("url", ["/courses/", "/courses/listening/reflect/"])
+def test_catalog_and_lesson_pages_do_not_query_more_as_progress_grows(
+    client, db, synced, mentor, make_user, url
+):
+    log_in(client, mentor)
+    before = queries_for(client, url)
+    others = [make_user(Role.MENTOR) for _ in range(5)]
+    for person in [mentor, *others]:
+        for slug in ("listening", "goals"):
+            for lesson in service.course_progress(person, service.get_course(slug)).lessons:
+                service.mark_complete(person, lesson, now=utcnow())
+    db.session.commit()
+    assert queries_for(client, url) == before
+    assert before <= 4  # the signed-in user, then the page's own one or two reads
