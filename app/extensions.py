@@ -1,10 +1,12 @@
+import enum
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -15,6 +17,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def value_enum(kind: type[enum.Enum], name: str) -> Enum:
+    """An Enum column that stores each member's value ("mentor"), not its name ("MENTOR")."""
+    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])
 
 
 class Base(DeclarativeBase):

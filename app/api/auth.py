@@ -7,14 +7,14 @@ from flask import g, request
 from flask_limiter.util import get_remote_address
 
 from app.api import tokens
-from app.auth.models import Role, User
+from app.auth.models import STAFF_ROLES, Role, User
 from app.clock import utcnow
 from app.errors import Forbidden, PreceptorError
 from app.extensions import db
 
 # Only these roles read mentor data (the contract in DESIGN.md); a token acts with its
 # owner's roles.
-MENTOR_DATA_ROLES = (Role.COORDINATOR, Role.ADMIN)
+MENTOR_DATA_ROLES = STAFF_ROLES
 
 
 class Unauthorized(PreceptorError):

@@ -1,12 +1,12 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import db, value_enum
 
 
 class AuditAction(enum.StrEnum):
@@ -23,9 +23,7 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    action: Mapped[AuditAction] = mapped_column(
-        Enum(AuditAction, name="audit_action", values_callable=lambda m: [a.value for a in m])
-    )
+    action: Mapped[AuditAction] = mapped_column(value_enum(AuditAction, "audit_action"))
     subject_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -2,11 +2,11 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import db, value_enum
 
 
 class Role(enum.StrEnum):
@@ -16,7 +16,10 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-ROLE_ENUM = Enum(Role, name="role", values_callable=lambda roles: [r.value for r in roles])
+# Coordinators and admins: they see every mentor's data and act on it.
+STAFF_ROLES = (Role.COORDINATOR, Role.ADMIN)
+
+ROLE_ENUM = value_enum(Role, "role")
 
 
 class User(UserMixin, db.Model):

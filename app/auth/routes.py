@@ -21,7 +21,7 @@ from app.auth.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from app.auth.models import Role
+from app.auth.models import STAFF_ROLES, Role
 from app.clock import utcnow
 from app.extensions import db, limiter
 from app.mail import send_mail
@@ -106,7 +106,7 @@ def reset_password(token: str) -> Response | str:
 
 
 @bp.route("/invite", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR, Role.ADMIN)
+@role_required(*STAFF_ROLES)
 def invite() -> Response | str:
     form = InviteForm()
     grantable = service.roles_grantable_by(current_user)

@@ -4,12 +4,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.certification import service, standing
-from app.certification.models import Certificate, Reminder
+from app.certification.models import Reminder
 from app.courses.models import Certification
 from app.extensions import db
 
@@ -26,13 +26,7 @@ class Due:
 
 
 def _renewals_due(certification: Certification, *, now: datetime) -> list[Due]:
-    latest: dict[int, Certificate] = {}
-    for certificate in db.session.scalars(
-        select(Certificate)
-        .where(Certificate.certification_id == certification.id)
-        .order_by(Certificate.issued_at, Certificate.id)
-    ):
-        latest[certificate.user_id] = certificate
+    latest = service.latest_certificates(certification)
     due = []
     for certificate in latest.values():
         opens = service.renewal_opens_at(certificate, certification)

@@ -84,8 +84,21 @@ def certificates_of(user: User) -> list[Certificate]:
     )
 
 
+def latest_certificates(
+    certification: Certification, user_ids: list[int] | None = None
+) -> dict[int, Certificate]:
+    """Each holder's newest certificate of this certification (all holders when no ids)."""
+    query = select(Certificate).where(Certificate.certification_id == certification.id)
+    if user_ids is not None:
+        query = query.where(Certificate.user_id.in_(user_ids))
+    latest: dict[int, Certificate] = {}
+    for certificate in db.session.scalars(query.order_by(Certificate.issued_at, Certificate.id)):
+        latest[certificate.user_id] = certificate
+    return latest
+
+
 def latest_certificate(user: User, certification: Certification) -> Certificate | None:
-    return next((c for c in certificates_of(user) if c.certification_id == certification.id), None)
+    return latest_certificates(certification, [user.id]).get(user.id)
 
 
 def current_certificate(

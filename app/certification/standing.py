@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User, UserRole
+from app.certification import service
 from app.certification.models import Certificate
 from app.certification.service import CertificateStatus, status_of
 from app.courses.models import Certification, Course, Lesson, LessonCompletion
@@ -129,14 +130,7 @@ def standings(
         old_percent, old_passed = best.get((user_id, quiz_id), (-1, False))
         best[(user_id, quiz_id)] = (max(percent, old_percent), old_passed or bool(passed))
         last[user_id] = max(submitted, last.get(user_id, submitted))
-    latest_certificates: dict[int, Certificate] = {}
-    if certification:
-        for certificate in db.session.scalars(
-            select(Certificate)
-            .where(Certificate.user_id.in_(ids), Certificate.certification_id == certification.id)
-            .order_by(Certificate.issued_at, Certificate.id)
-        ):
-            latest_certificates[certificate.user_id] = certificate
+    latest_certificates = service.latest_certificates(certification, ids) if certification else {}
     result = []
     for mentor in mentors:
         course_rows = []

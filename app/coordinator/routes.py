@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from app.audit import service as audit
 from app.auth.access import role_required
-from app.auth.models import Role, User
+from app.auth.models import STAFF_ROLES, Role, User
 from app.certification import service as certification
 from app.certification import standing
 from app.clock import utcnow
@@ -12,7 +12,6 @@ from app.errors import NotFound
 from app.extensions import db
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
-STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
 def _program_certification():
@@ -20,7 +19,7 @@ def _program_certification():
 
 
 @bp.get("/")
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def dashboard() -> str:
     filters = service.Filters.from_args(request.args)
     board = service.dashboard(filters, _program_certification(), now=utcnow())
@@ -28,7 +27,7 @@ def dashboard() -> str:
 
 
 @bp.get("/mentors.csv")
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def export_csv() -> Response:
     filters = service.Filters.from_args(request.args)
     now = utcnow()
@@ -43,7 +42,7 @@ def export_csv() -> Response:
 
 
 @bp.get("/mentors/<int:mentor_id>/")
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def mentor(mentor_id: int) -> str:
     person = db.session.scalar(select(User).where(User.id == mentor_id))
     if person is None or not person.has_role(Role.MENTOR):

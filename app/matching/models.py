@@ -1,12 +1,12 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import db, value_enum
 
 
 class CareerStage(enum.StrEnum):
@@ -50,15 +50,13 @@ class MatchKind(enum.StrEnum):
     PEER = "peer"  # two mentors at the same career stage
 
 
-def _enum(kind: type, name: str) -> Enum:
-    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])
-
-
 class MentorProfile(db.Model):
     __tablename__ = "mentor_profiles"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    career_stage: Mapped[CareerStage] = mapped_column(_enum(CareerStage, "mentor_career_stage"))
+    career_stage: Mapped[CareerStage] = mapped_column(
+        value_enum(CareerStage, "mentor_career_stage")
+    )
     interests: Mapped[list[str]] = mapped_column(JSON, default=list)
     capacity: Mapped[int] = mapped_column(default=2)
     open_to_other_specialties: Mapped[bool] = mapped_column(default=True)
@@ -72,7 +70,9 @@ class Mentee(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     specialty: Mapped[str] = mapped_column(String(120))
-    career_stage: Mapped[CareerStage] = mapped_column(_enum(CareerStage, "mentee_career_stage"))
+    career_stage: Mapped[CareerStage] = mapped_column(
+        value_enum(CareerStage, "mentee_career_stage")
+    )
     interests: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -80,7 +80,7 @@ class Mentee(db.Model):
 class Match(db.Model):
     __tablename__ = "matches"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[MatchKind] = mapped_column(_enum(MatchKind, "match_kind"))
+    kind: Mapped[MatchKind] = mapped_column(value_enum(MatchKind, "match_kind"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     mentee_id: Mapped[int | None] = mapped_column(
         ForeignKey("mentees.id", ondelete="CASCADE"), index=True

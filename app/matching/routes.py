@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app.auth.access import role_required
-from app.auth.models import Role, User
+from app.auth.models import STAFF_ROLES, Role, User
 from app.clock import utcnow
 from app.extensions import db
 from app.mail import send_mail
@@ -24,7 +24,6 @@ from app.matching.models import CareerStage, Match, MatchKind, Mentee
 bp = Blueprint("matching", __name__, url_prefix="/matching")
 profile_bp = Blueprint("mentor_profile", __name__)
 
-STAFF = (Role.COORDINATOR, Role.ADMIN)
 Page = str | tuple[str, int]
 
 
@@ -64,13 +63,13 @@ def edit_profile() -> Page | Response:
 
 
 @bp.get("/")
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def list_mentees() -> Page:
     return _mentees_page()
 
 
 @bp.post("/mentees")
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def add_mentee() -> Page | Response:
     form = MenteeForm()
     if not form.validate_on_submit():
@@ -93,7 +92,7 @@ def add_mentee() -> Page | Response:
 
 
 @bp.post("/import")
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def import_mentees() -> Page | Response:
     form = MenteeImportForm()
     if not form.validate_on_submit():
@@ -154,13 +153,13 @@ def _mentees_page(
 
 
 @bp.get("/mentees/<int:mentee_id>/")
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def show_mentee(mentee_id: int) -> Page:
     return _mentee_page(service.get_mentee(mentee_id))
 
 
 @bp.post("/mentees/<int:mentee_id>/match")
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def match_mentee(mentee_id: int) -> Page | Response:
     mentee = service.get_mentee(mentee_id)
     form = MatchForm()
@@ -195,7 +194,7 @@ def match_mentee(mentee_id: int) -> Page | Response:
 
 
 @bp.post("/matches/<int:match_id>/end")
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def end_match(match_id: int) -> Page | Response:
     match = service.get_match(match_id)
     form = EndMatchForm(prefix=f"end-{match.id}")
@@ -267,7 +266,7 @@ def _announce_match(mentor: User, mentee: Mentee) -> None:
 
 
 @bp.route("/peers", methods=["GET", "POST"])
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def peers() -> Page | Response:
     form = PeerMatchForm()
     if not form.is_submitted():

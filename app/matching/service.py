@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import Role, User
 from app.certification import service as certification
 from app.certification import standing
-from app.certification.models import Certificate
 from app.certification.service import CertificateStatus
 from app.errors import NotFound, PreceptorError
 from app.extensions import db
@@ -63,14 +62,7 @@ class MentorFacts:
 def _facts(mentors: list[User], certification_slug: str) -> MentorFacts:
     ids = [m.id for m in mentors]
     program = certification.get_certification(certification_slug)
-    latest: dict[int, object] = {}
-    if program is not None and ids:
-        for certificate in db.session.scalars(
-            select(Certificate)
-            .where(Certificate.user_id.in_(ids), Certificate.certification_id == program.id)
-            .order_by(Certificate.issued_at, Certificate.id)
-        ):
-            latest[certificate.user_id] = certificate
+    latest = certification.latest_certificates(program, ids) if program is not None else {}
     profiles = {
         p.user_id: p
         for p in db.session.scalars(select(MentorProfile).where(MentorProfile.user_id.in_(ids)))

@@ -1,15 +1,11 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.content.quizzes import QuestionKind, Reveal
-from app.extensions import db
-
-
-def _enum(kind: type, name: str) -> Enum:
-    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])
+from app.extensions import db, value_enum
 
 
 class Quiz(db.Model):
@@ -25,7 +21,7 @@ class Quiz(db.Model):
     time_limit_minutes: Mapped[int | None]
     draw: Mapped[int | None]
     shuffle: Mapped[bool]
-    reveal_answers: Mapped[Reveal] = mapped_column(_enum(Reveal, "reveal_answers"))
+    reveal_answers: Mapped[Reveal] = mapped_column(value_enum(Reveal, "reveal_answers"))
     version: Mapped[int] = mapped_column(default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
     archived_at: Mapped[datetime | None]
@@ -41,7 +37,7 @@ class Question(db.Model):
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
     key: Mapped[str] = mapped_column(String(100))
     position: Mapped[int]
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    kind: Mapped[QuestionKind] = mapped_column(value_enum(QuestionKind, "question_kind"))
     points: Mapped[int]
     stem_html: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)

@@ -4,7 +4,7 @@ from werkzeug.wrappers import Response
 
 from app.auth import service as auth
 from app.auth.access import role_required
-from app.auth.models import Role
+from app.auth.models import STAFF_ROLES, Role
 from app.certification import service as certification
 from app.clock import utcnow
 from app.extensions import db
@@ -96,7 +96,7 @@ def submit_attempt(slug: str, attempt_id: int) -> Response:
 
 
 @bp.route("/accommodations", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR, Role.ADMIN)
+@role_required(*STAFF_ROLES)
 def accommodations() -> str | Response:
     form = AccommodationForm()
     if form.validate_on_submit():
