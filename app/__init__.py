@@ -15,6 +15,7 @@ from app.coordinator.routes import bp as coordinator_bp
 from app.courses.routes import bp as courses_bp
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.forum.routes import bp as forum_bp
 from app.matching import models as _matching_models  # noqa: F401 (tables for migrations)
 from app.matching.routes import bp as matching_bp
 from app.matching.routes import profile_bp as mentor_profile_bp
@@ -31,6 +32,7 @@ BLUEPRINTS = (
     coordinator_bp,
     matching_bp,
     mentor_profile_bp,
+    forum_bp,
     api_bp,
     api_tokens_bp,
 )

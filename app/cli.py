@@ -108,6 +108,38 @@ def reminders_send() -> None:
     click.echo(f"{len(sent)} reminder(s) sent")
 
 
+forum = click.Group("forum", help="The peer forum.")
+
+
+@forum.command("digest")
+def forum_digest() -> None:
+    """E-mail each member who asked for it a digest of unread notifications (once each)."""
+    from flask import render_template
+
+    from app.forum.digest import send_digests
+    from app.forum.service import author_name
+    from app.mail import send_mail
+    from app.urls import external_url
+
+    def send(digest) -> None:
+        body = render_template(
+            "forum/email/digest.txt",
+            digest=digest,
+            actor_name=lambda n: author_name(n.actor, n.actor_hidden, digest.user),
+            link=lambda n: external_url("forum.post", post_id=n.post_id),
+            notifications_url=external_url("forum.notifications"),
+        )
+        count = len(digest.notifications)
+        subject = f"Preceptor forum: {count} new notification{'s' if count != 1 else ''}"
+        send_mail(digest.user.email, subject, body)
+
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        sent = send_digests(send, now=utcnow())
+    for digest in sent:
+        click.echo(f"sent digest of {len(digest.notifications)} to {digest.user.email}")
+    click.echo(f"{len(sent)} digest(s) sent")
+
+
 def generate_password() -> str:
     """Three groups of six letters and digits (about 107 bits), easy to type from a printout."""
     alphabet = string.ascii_letters + string.digits
@@ -122,6 +154,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(content)
     app.cli.add_command(users)
     app.cli.add_command(reminders)
+    app.cli.add_command(forum)
     app.cli.add_command(demo)
     app.cli.add_command(quizzes_group)
     app.cli.add_command(tokens_group)

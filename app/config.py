@@ -50,6 +50,7 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    FORUM_POSTS_PER_MINUTE = int(os.environ.get("FORUM_POSTS_PER_MINUTE", "5"))
 
     SIGNUP_EMAIL_DOMAINS = _domains(os.environ.get("SIGNUP_EMAIL_DOMAINS", ""))
     # The public address: every link in e-mails and credentials starts with it.

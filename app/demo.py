@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import click
 from flask import current_app
+from sqlalchemy import select
 
 from app.auth import service as auth
 from app.auth.models import Role, User
@@ -14,6 +15,9 @@ from app.clock import utcnow
 from app.courses import service as courses
 from app.errors import NotFound
 from app.extensions import db
+from app.forum import service as forum
+from app.forum.demo_threads import DEMO_THREADS
+from app.forum.models import Post
 from app.matching import service as matching
 from app.matching.models import CareerStage
 from app.quizzes import service as quizzes
@@ -153,6 +157,37 @@ def _add_matching_data(users: dict[str, User], *, now: datetime) -> None:
         )
 
 
+def _add_forum_threads(users: dict[str, User], *, now: datetime) -> None:
+    forum.seed_default_categories()
+    for demo_thread in DEMO_THREADS:
+        opening, *replies = demo_thread.posts
+        thread = forum.start_thread(
+            users[opening.author],
+            forum.get_category(demo_thread.category),
+            title=demo_thread.title,
+            body=opening.body,
+            anonymous=opening.anonymous,
+            now=now - timedelta(days=opening.days_ago),
+        )
+        posts = [db.session.scalar(select(Post).where(Post.thread_id == thread.id))]
+        for demo_post in replies:
+            posts.append(
+                forum.reply(
+                    users[demo_post.author],
+                    thread,
+                    demo_post.body,
+                    anonymous=demo_post.anonymous,
+                    now=now - timedelta(days=demo_post.days_ago),
+                )
+            )
+        for index, label in demo_thread.helpful:
+            forum.toggle_helpful(users[label], posts[index], now=now)
+        if demo_thread.answer is not None:
+            forum.toggle_answer(users[opening.author], posts[demo_thread.answer], now=now)
+        if demo_thread.pinned:
+            forum.set_pinned(users["educator"], thread, True, now=now)
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="When the database has users, say so and succeed.")
 def demo(if_empty: bool) -> None:
@@ -182,6 +217,7 @@ def demo(if_empty: bool) -> None:
         logins.append((user.email, password, label))
         users[label] = user
     _add_matching_data(users, now=now)
+    _add_forum_threads(users, now=now)
     db.session.commit()
     for email, password, label in logins:
         click.echo(f"demo-login: {email} {password} {label}")

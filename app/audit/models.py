@@ -14,6 +14,14 @@ class AuditAction(enum.StrEnum):
     CERTIFICATE_REVOKED = "certificate_revoked"
     CERTIFICATE_REINSTATED = "certificate_reinstated"
     ACCOMMODATION_GRANTED = "accommodation_granted"
+    POST_HIDDEN = "post_hidden"
+    POST_RESTORED = "post_restored"
+    THREAD_LOCKED = "thread_locked"
+    THREAD_UNLOCKED = "thread_unlocked"
+    THREAD_PINNED = "thread_pinned"
+    THREAD_UNPINNED = "thread_unpinned"
+    THREAD_MOVED = "thread_moved"
+    REPORT_DISMISSED = "report_dismissed"
 
 
 class AuditEvent(db.Model):

@@ -28,6 +28,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     specialty: Mapped[str | None] = mapped_column(String(120))
+    handle: Mapped[str] = mapped_column(String(40), unique=True)  # for @mentions
     password_hash: Mapped[str] = mapped_column(String(255))
     # Part of the login cookie's id: changing it signs the user out everywhere.
     session_token: Mapped[str] = mapped_column(String(64))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
+from app.auth.handles import unique_handle
 from app.auth.models import Invite, Role, User, UserRole
 from app.auth.passwords import DUMMY_HASH, hash_password, verify_password
 from app.errors import PreceptorError
@@ -30,6 +31,10 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+def _handle_taken(handle: str) -> bool:
+    return db.session.scalar(select(User.id).where(User.handle == handle)) is not None
+
+
 def create_user(email: str, name: str, password: str, roles: set[Role] | list[Role]) -> User:
     """A new account; the caller has checked the password against the rules."""
     email = normalize_email(email)
@@ -38,6 +43,7 @@ def create_user(email: str, name: str, password: str, roles: set[Role] | list[Ro
     user = User(
         email=email,
         name=name.strip(),
+        handle=unique_handle(name, _handle_taken),
         password_hash=hash_password(password),
         session_token=secrets.token_hex(16),
         role_rows=[UserRole(role=role) for role in sorted(set(roles))],

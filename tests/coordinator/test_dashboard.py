@@ -166,6 +166,7 @@ def _add_mentors(count: int) -> None:
         {
             "email": f"m{start + i}@load.example",
             "name": f"Mentor {start + i:05d}",
+            "handle": f"load-mentor-{start + i}",
             "password_hash": password_hash,
             "session_token": "x",
             "created_at": utcnow(),

@@ -1,0 +1,1 @@
+"""The peer discussion forum: categories, threads, posts, notifications, moderation."""
