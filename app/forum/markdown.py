@@ -1,7 +1,7 @@
 """The Markdown dialect of forum posts, which are written by users and so untrusted.
 
-CommonMark with tables and strikethrough, raw HTML off, typographer off. Bare URLs are not
-linkified (linkify-it-py is not a dependency); `<https://...>` autolinks work.
+CommonMark with tables and strikethrough, raw HTML off, typographer off. Bare URLs
+(`https://...`, `www.example.org`) become links, as do `<https://...>` autolinks.
 
 Links keep only http, https and mailto URLs and same-site paths (`/forum/t/3/`); any
 other link (`javascript:`, `//host`, `#anchor`, `page.html`, ...) is rendered as its label.
@@ -139,8 +139,8 @@ class _PostMarkdown(MarkdownIt):
 
 def _build() -> MarkdownIt:
     md = _PostMarkdown(
-        "commonmark", {"html": False, "typographer": False, "linkify": False}
-    ).enable(["table", "strikethrough"])
+        "commonmark", {"html": False, "typographer": False, "linkify": True}
+    ).enable(["table", "strikethrough", "linkify"])
     md.core.ruler.push("forum_sanitize", _sanitize)
     md.add_render_rule("mention", _render_mention)
     return md

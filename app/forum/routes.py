@@ -2,6 +2,7 @@
 and work the report queue; admins manage categories."""
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -75,7 +76,9 @@ def _compose(form: ComposeForm, template: str, publish: Callable[[], str], **con
     preview = findings = None
     if form.validate_on_submit():
         title = form.title.data if hasattr(form, "title") else ""
-        findings = find_identifiers(f"{title or ''}\n{form.body.data}")
+        # Line 0 stands for the title; body lines count from 1 as the author sees them.
+        findings = [replace(f, line=0) for f in find_identifiers(title or "")]
+        findings += find_identifiers(form.body.data)
         wants_preview = request.form.get("action") == "preview"
         if findings and not wants_preview and not form.confirm_identifiers.data:
             form.confirm_identifiers.errors = [
@@ -124,12 +127,11 @@ def category(slug: str) -> Page:
 def thread(thread_id: int) -> Page:
     thread = service.get_thread(thread_id)
     view = service.thread_page(thread, current_user, _page_arg())
-    db.session.commit()
     move_form = None
     if service.is_moderator(current_user):
         move_form = MoveForm(category=str(thread.category_id))
         move_form.category.choices = [SelectChoice(str(c.id), c.name) for c in service.categories()]
-    return render_template(
+    page = render_template(
         "forum/thread.html",
         view=view,
         thread=thread,
@@ -137,6 +139,8 @@ def thread(thread_id: int) -> Page:
         move_form=move_form,
         action_form=FlaskForm(),
     )
+    db.session.commit()  # the read marker; after rendering, so nothing is loaded twice
+    return page
 
 
 @bp.get("/p/<int:post_id>")

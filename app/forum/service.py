@@ -213,17 +213,21 @@ def thread_listing(category: Category, viewer: User, page: int = 1) -> Paged[Thr
         select(func.count(Thread.id)).where(Thread.category_id == category.id)
     )
     page, pages = _page_bounds(page, total, THREADS_PER_PAGE)
-    rows = db.session.execute(
-        select(Thread, ThreadRead.last_read_number)
-        .options(joinedload(Thread.last_poster), joinedload(Thread.author))
-        .outerjoin(
-            ThreadRead, (ThreadRead.thread_id == Thread.id) & (ThreadRead.user_id == viewer.id)
+    rows = (
+        db.session.execute(
+            select(Thread, ThreadRead.last_read_number)
+            .options(joinedload(Thread.last_poster), joinedload(Thread.author))
+            .outerjoin(
+                ThreadRead, (ThreadRead.thread_id == Thread.id) & (ThreadRead.user_id == viewer.id)
+            )
+            .where(Thread.category_id == category.id)
+            .order_by(Thread.pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
+            .limit(THREADS_PER_PAGE)
+            .offset((page - 1) * THREADS_PER_PAGE)
         )
-        .where(Thread.category_id == category.id)
-        .order_by(Thread.pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
-        .limit(THREADS_PER_PAGE)
-        .offset((page - 1) * THREADS_PER_PAGE)
-    ).unique().all()
+        .unique()
+        .all()
+    )
     items = [
         ThreadRow(thread, read is None or read < thread.post_count, read is None)
         for thread, read in rows
@@ -554,6 +558,8 @@ def toggle_answer(user: User, post: Post, *, now: datetime) -> bool:
         raise Forbidden("Only the person who started the thread can choose its answer.")
     if post.number == 1 or not post.is_visible:
         raise Forbidden("Only a visible reply can be the answer.")
+    if post.author_id is not None and post.author_id == thread.author_id:
+        raise Forbidden("The answer is a reply from someone else.")
     if thread.answer_post_id == post.id:
         thread.answer_post_id = None
         db.session.flush()

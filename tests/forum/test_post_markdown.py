@@ -213,8 +213,14 @@ def test_autolinks_and_mailto_work() -> None:
     ]
 
 
-def test_bare_urls_are_not_linkified() -> None:
-    assert hrefs(render_post("see https://example.org and www.example.org")) == []
+def test_bare_urls_become_links_but_bare_scripts_do_not() -> None:
+    html = render_post("see https://example.org and www.example.org, not javascript:alert(1)")
+    assert_inert(html)
+    assert hrefs(html) == ["https://example.org", "http://www.example.org"]
+
+
+def test_a_mention_inside_a_bare_url_is_part_of_the_link() -> None:
+    assert find_mentions("https://medium.com/@bob and @amy") == {"amy"}
 
 
 def test_same_site_paths_are_links_and_protocol_relative_are_not() -> None:
