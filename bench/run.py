@@ -1,7 +1,8 @@
 """Measure the main pages against a bare route, with gunicorn and wrk, on 127.0.0.1 only.
 
-Builds a throw-away instance (SQLite, the repository's courses, one mentor), serves it
-with gunicorn, signs in, and runs wrk against /healthz, the catalog and a lesson page.
+Builds a throw-away instance (SQLite, the repository's courses, the demo's users and
+forum threads, one mentor), serves it with gunicorn, signs in, and runs wrk against
+/healthz, the catalog, a lesson page and a forum thread.
 Prints requests/s, p99 latency and each page's throughput as a percentage of /healthz.
 
 The ratios are a measurement, not a test: the exit status is 0 whatever they are, and
@@ -62,6 +63,7 @@ HTTP_TIMEOUT = 10  # seconds for each urllib request
 STOP_TIMEOUT = 10  # seconds for gunicorn to exit after SIGTERM
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+FORUM_THREAD = "/forum/t/1/"  # the demo's first thread: a welcome post and its replies
 LESSON_LINK = re.compile(r'href="(/courses/[a-z0-9-]+/[a-z0-9-]+/)"')
 
 
@@ -130,6 +132,7 @@ def preceptor(env: dict[str, str], *args: str) -> str:
 def prepare_instance(env: dict[str, str]) -> None:
     preceptor(env, "db", "upgrade")
     preceptor(env, "content", "sync")
+    preceptor(env, "demo")  # forum threads for the thread page
     preceptor(
         env,
         "users", "create", "--email", EMAIL, "--name", NAME,
@@ -555,6 +558,7 @@ def run(args: argparse.Namespace) -> list[Result]:
                 Page("bare route", "/healthz", None, signed_in=False),
                 Page("lesson", lesson, 50),
                 Page("catalog", "/courses/", 40),
+                Page("forum thread", FORUM_THREAD, 40),
             ]
             results = []
             for page in pages:

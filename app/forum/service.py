@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.audit import service as audit
@@ -597,17 +598,23 @@ def lesson_category(lesson: Lesson) -> Category:
 def start_lesson_thread(user: User, lesson: Lesson, body: str, *, now: datetime) -> Thread:
     """The lesson's thread, made on first use; if someone just made it, the post joins it."""
     existing = lesson_thread(lesson)
-    if existing:
-        reply(user, existing, body, now=now)
-        return existing
-    return start_thread(
-        user,
-        lesson_category(lesson),
-        title=lesson_thread_title(lesson),
-        body=body,
-        lesson=lesson,
-        now=now,
-    )
+    if existing is None:
+        try:
+            with db.session.begin_nested():
+                return start_thread(
+                    user,
+                    lesson_category(lesson),
+                    title=lesson_thread_title(lesson),
+                    body=body,
+                    lesson=lesson,
+                    now=now,
+                )
+        except IntegrityError:  # made a moment ago by someone else: join it
+            existing = lesson_thread(lesson)
+            if existing is None:
+                raise
+    reply(user, existing, body, now=now)
+    return existing
 
 
 # --- notifications ------------------------------------------------------------------------
