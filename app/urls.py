@@ -2,7 +2,7 @@
 the configured public address, never on the request's Host header, which a client
 chooses and could point at a site of its own."""
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 
 
 def base_url() -> str:
@@ -10,4 +10,9 @@ def base_url() -> str:
 
 
 def external_url(endpoint: str, **values) -> str:
-    return base_url() + url_for(endpoint, _external=False, **values)
+    path = url_for(endpoint, _external=False, **values)
+    # BASE_URL already ends with any prefix the site is served under.
+    root = request.script_root if has_request_context() else ""
+    if root and path.startswith(root + "/"):
+        path = path[len(root) :]
+    return base_url() + path

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from app import create_app
 from app.auth import service as auth
@@ -173,3 +174,19 @@ def client_with_role(app: Flask, make_user, role: Role) -> FlaskClient:
     client = app.test_client()
     log_in(client, make_user(role))
     return client
+
+
+def queries_for(client: FlaskClient, url: str) -> int:
+    """How many SQL statements one GET of url runs (it must answer 200)."""
+    count = 0
+
+    def record(*_args) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", record)
+    return count

@@ -21,20 +21,24 @@ class Digest:
 
 
 def digests_due() -> list[Digest]:
-    rows = db.session.scalars(
-        select(Notification)
-        .join(ForumSettings, ForumSettings.user_id == Notification.user_id)
-        .options(
-            joinedload(Notification.actor),
-            joinedload(Notification.post).joinedload(Post.thread),
+    rows = (
+        db.session.scalars(
+            select(Notification)
+            .join(ForumSettings, ForumSettings.user_id == Notification.user_id)
+            .options(
+                joinedload(Notification.actor),
+                joinedload(Notification.post).joinedload(Post.thread),
+            )
+            .where(
+                ForumSettings.email_digest.is_(True),
+                Notification.read_at.is_(None),
+                Notification.emailed_at.is_(None),
+            )
+            .order_by(Notification.user_id, Notification.created_at)
         )
-        .where(
-            ForumSettings.email_digest.is_(True),
-            Notification.read_at.is_(None),
-            Notification.emailed_at.is_(None),
-        )
-        .order_by(Notification.user_id, Notification.created_at)
-    ).unique().all()
+        .unique()
+        .all()
+    )
     grouped: dict[int, list[Notification]] = {}
     for notification in rows:
         grouped.setdefault(notification.user_id, []).append(notification)

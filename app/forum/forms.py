@@ -1,3 +1,5 @@
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -5,6 +7,11 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.validators import single_line
 
 MAX_POST_LENGTH = 20_000
+
+
+def collapse_spaces(value: str | None) -> str | None:
+    """A title is checked as it will be stored: trimmed, inner runs of spaces made one."""
+    return re.sub(" {2,}", " ", value).strip(" ") if isinstance(value, str) else value
 
 
 def _body_field() -> TextAreaField:
@@ -30,6 +37,7 @@ class ComposeForm(FlaskForm):
 class ThreadForm(ComposeForm):
     title = StringField(
         "Title",
+        filters=[collapse_spaces],
         validators=[
             DataRequired("Give the thread a title."),
             Length(min=5, max=200, message="A title has 5 to 200 characters."),
@@ -39,7 +47,11 @@ class ThreadForm(ComposeForm):
 
 
 class EditForm(ComposeForm):
-    title = StringField("Title", validators=[Optional(), Length(min=5, max=200), single_line])
+    title = StringField(
+        "Title",
+        filters=[collapse_spaces],
+        validators=[Optional(), Length(min=5, max=200), single_line],
+    )
 
 
 class ReasonForm(FlaskForm):

@@ -138,9 +138,9 @@ class _PostMarkdown(MarkdownIt):
 
 
 def _build() -> MarkdownIt:
-    md = _PostMarkdown(
-        "commonmark", {"html": False, "typographer": False, "linkify": True}
-    ).enable(["table", "strikethrough", "linkify"])
+    md = _PostMarkdown("commonmark", {"html": False, "typographer": False, "linkify": True}).enable(
+        ["table", "strikethrough", "linkify"]
+    )
     md.core.ruler.push("forum_sanitize", _sanitize)
     md.add_render_rule("mention", _render_mention)
     return md

@@ -14,7 +14,7 @@ from app.auth.access import role_required
 from app.auth.models import Role
 from app.clock import utcnow
 from app.courses.models import Lesson
-from app.errors import Forbidden, PreceptorError
+from app.errors import PreceptorError
 from app.extensions import db
 from app.forum import search as forum_search
 from app.forum import service
@@ -53,8 +53,11 @@ def forum_helpers() -> dict:
     }
 
 
+MAX_PAGE = 100_000  # beyond any real listing; keeps OFFSET within what databases accept
+
+
 def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def post_url(post: Post, **kwargs) -> str:
@@ -201,7 +204,7 @@ def reply(thread_id: int) -> Page | Response:
         raise service.ThreadLocked("This thread is locked: it takes no more replies.")
     form = ComposeForm()
     quoted = request.args.get("quote", type=int)
-    if request.method == "GET" and quoted:
+    if request.method == "GET" and quoted and 0 < quoted < 2**31:
         source = service.get_post(quoted)
         if source.thread_id == thread.id:
             form.body.data = service.quote(source, current_user)
@@ -219,8 +222,7 @@ def reply(thread_id: int) -> Page | Response:
 @login_required
 def edit(post_id: int) -> Page | Response:
     post = service.get_post(post_id)
-    if post.author_id != current_user.id:
-        raise Forbidden("You can only change your own posts.")
+    service.check_changeable(current_user, post)
     form = EditForm(obj=post, title=post.thread.title if post.number == 1 else None)
 
     def publish() -> str:

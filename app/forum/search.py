@@ -20,6 +20,7 @@ holding `<script>` shows as text.
 """
 
 import html
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -165,10 +166,14 @@ def search(
     words = query_words(query)
     if not words:
         return SearchPage(hits=[], total=0, page=page, per_page=per_page)
-    if db.session.get_bind().dialect.name == "postgresql":
-        total, hits = _search_postgresql(words, page, per_page, include_hidden)
-    else:
-        total, hits = _search_sqlite(words, page, per_page, include_hidden)
+    run = (
+        _search_postgresql if db.session.get_bind().dialect.name == "postgresql" else _search_sqlite
+    )
+    total, hits = run(words, page, per_page, include_hidden)
+    last_page = max(math.ceil(total / per_page), 1)
+    if page > last_page:  # a page past the end shows the last one, as listings do
+        page = last_page
+        total, hits = run(words, page, per_page, include_hidden)
     return SearchPage(hits=hits, total=total, page=page, per_page=per_page)
 
 

@@ -128,10 +128,11 @@ def save_category(
     category: Category | None, *, name: str, description: str, allow_anonymous: bool
 ) -> Category:
     if category is None:
-        slug, number = category_slug(name), 1
+        base = category_slug(name)[:54].rstrip("-")  # room for "-<number>" in 60 characters
+        slug, number = base, 1
         while db.session.scalar(select(Category.id).where(Category.slug == slug)):
             number += 1
-            slug = f"{category_slug(name)}-{number}"
+            slug = f"{base}-{number}"
         last = db.session.scalar(select(func.max(Category.position))) or 0
         category = Category(slug=slug, position=last + 1)
         db.session.add(category)
@@ -398,8 +399,15 @@ def set_watching(user: User, thread: Thread, watching: bool) -> None:
 
 
 def _notify(
-    users: set[int], kind: NotificationKind, post: Post, actor: User, now: datetime
+    users: set[int],
+    kind: NotificationKind,
+    post: Post,
+    actor: User,
+    now: datetime,
+    *,
+    actor_hidden: bool,
 ) -> None:
+    """actor_hidden: the actor is anonymous where they acted, so the notice must not name them."""
     for user_id in sorted(users - {actor.id}):
         db.session.add(
             Notification(
@@ -407,7 +415,7 @@ def _notify(
                 kind=kind,
                 post_id=post.id,
                 actor_id=actor.id,
-                actor_hidden=post.anonymous,
+                actor_hidden=actor_hidden,
                 created_at=now,
             )
         )
@@ -441,9 +449,11 @@ def _add_post(user: User, thread: Thread, body: str, anonymous: bool, now: datet
     db.session.flush()
     db.session.refresh(thread)
     mentioned_ids = {u.id for u in mentioned.values()}
-    _notify(mentioned_ids, NotificationKind.MENTION, post, user, now)
+    _notify(mentioned_ids, NotificationKind.MENTION, post, user, now, actor_hidden=anonymous)
     watchers = set(db.session.scalars(select(Watch.user_id).where(Watch.thread_id == thread.id)))
-    _notify(watchers - mentioned_ids, NotificationKind.REPLY, post, user, now)
+    _notify(
+        watchers - mentioned_ids, NotificationKind.REPLY, post, user, now, actor_hidden=anonymous
+    )
     _watch(user, thread)
     db.session.flush()
     return post
@@ -482,20 +492,21 @@ def reply(user: User, thread: Thread, body: str, *, anonymous: bool = False, now
     return _add_post(user, thread, body, _anonymous_allowed(thread.category, anonymous), now)
 
 
-def _own_live_post(user: User, post: Post) -> None:
+def check_changeable(user: User, post: Post) -> None:
+    """Authors edit and delete their own live posts, and not in a locked thread."""
     if post.author_id != user.id:
         raise Forbidden("You can only change your own posts.")
     if post.deleted_at is not None:
         raise NotFound("That post was deleted.")
     if post.hidden_at is not None:
         raise Forbidden("A moderator hid this post, so it cannot be changed.")
+    if post.thread.is_locked and not is_moderator(user):
+        raise ThreadLocked("This thread is locked: its posts can no longer be changed.")
 
 
 def edit_post(user: User, post: Post, body: str, *, title: str | None = None, now: datetime):
     """The author's edit; the text it replaces is kept as a revision."""
-    _own_live_post(user, post)
-    if post.thread.is_locked and not is_moderator(user):
-        raise ThreadLocked("This thread is locked: its posts can no longer be edited.")
+    check_changeable(user, post)
     title = " ".join(title.split()) if title is not None else None
     title_changed = post.number == 1 and title and title != post.thread.title
     if body == post.body and not title_changed:
@@ -516,13 +527,13 @@ def edit_post(user: User, post: Post, body: str, *, title: str | None = None, no
         post.thread.title = title
     db.session.flush()
     fresh = {u.id for handle, u in mentioned.items() if handle not in before}
-    _notify(fresh, NotificationKind.MENTION, post, user, now)
+    _notify(fresh, NotificationKind.MENTION, post, user, now, actor_hidden=post.anonymous)
     db.session.flush()
 
 
 def delete_post(user: User, post: Post, *, now: datetime) -> None:
     """Soft: the thread keeps a "post deleted" line in its place."""
-    _own_live_post(user, post)
+    check_changeable(user, post)
     post.deleted_at = now
     if post.thread.answer_post_id == post.id:
         post.thread.answer_post_id = None
@@ -568,7 +579,9 @@ def toggle_answer(user: User, post: Post, *, now: datetime) -> bool:
     thread.answer_post_id = post.id
     db.session.flush()
     if post.author_id:
-        _notify({post.author_id}, NotificationKind.ANSWER, post, user, now)
+        # The thread's author may be anonymous in it; a moderator never is.
+        hidden = thread.anonymous and user.id == thread.author_id
+        _notify({post.author_id}, NotificationKind.ANSWER, post, user, now, actor_hidden=hidden)
         db.session.flush()
     return True
 
@@ -581,7 +594,8 @@ def lesson_thread(lesson: Lesson) -> Thread | None:
 
 
 def lesson_thread_title(lesson: Lesson) -> str:
-    return f"Discuss: {lesson.title}"
+    title = f"Discuss: {lesson.title}"
+    return title if len(title) <= 200 else title[:199].rstrip() + "…"
 
 
 def lesson_category(lesson: Lesson) -> Category:
@@ -770,6 +784,8 @@ def move_thread(moderator: User, thread: Thread, category: Category, *, now: dat
 def report_post(user: User, post: Post, *, reason: str, now: datetime) -> Report:
     if not post.is_visible:
         raise NotFound("That post is not available.")
+    if post.author_id == user.id:
+        raise Forbidden("You cannot report your own post; edit or delete it instead.")
     open_report = db.session.scalar(
         select(Report.id).where(
             Report.post_id == post.id, Report.reporter_id == user.id, Report.resolved_at.is_(None)

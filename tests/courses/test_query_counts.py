@@ -1,28 +1,11 @@
 """The hottest pages read in a fixed number of queries, however much progress exists."""
 
 import pytest
-from sqlalchemy import event
 
 from app.auth.models import Role
 from app.clock import utcnow
 from app.courses import service
-from app.extensions import db as _db
-from tests.conftest import log_in
-
-
-def queries_for(client, url: str) -> int:
-    count = 0
-
-    def record(*_args) -> None:
-        nonlocal count
-        count += 1
-
-    event.listen(_db.engine, "before_cursor_execute", record)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", record)
-    return count
+from tests.conftest import log_in, queries_for
 
 
 @pytest.mark.parametrize("url", ["/courses/", "/courses/listening/reflect/"])

@@ -336,7 +336,9 @@ def test_results_are_paginated_newest_first_among_equals(db, start):
     assert (third.total, third.page, len(third.hits)) == (25, 3, 5)
     assert [hit.post_id for hit in first.hits] == post_ids[:10]
     assert [hit.post_id for hit in third.hits] == post_ids[20:]
-    assert search("rotas", page=4, per_page=10).hits == []
+    past_the_end = search("rotas", page=4, per_page=10)
+    assert past_the_end.page == 3
+    assert [hit.post_id for hit in past_the_end.hits] == post_ids[20:]
     assert search("rotas", page=0, per_page=10).page == 1
 
 
