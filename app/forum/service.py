@@ -218,7 +218,10 @@ def thread_listing(category: Category, viewer: User, page: int = 1) -> Paged[Thr
     rows = (
         db.session.execute(
             select(Thread, ThreadRead.last_read_number)
-            .options(joinedload(Thread.last_poster), joinedload(Thread.author))
+            .options(
+                joinedload(Thread.last_poster).lazyload(User.role_rows),
+                joinedload(Thread.author).lazyload(User.role_rows),
+            )
             .outerjoin(
                 ThreadRead, (ThreadRead.thread_id == Thread.id) & (ThreadRead.user_id == viewer.id)
             )
@@ -273,7 +276,8 @@ def thread_page(thread: Thread, viewer: User, page: int = 1) -> ThreadPage:
     posts = list(
         db.session.scalars(
             select(Post)
-            .options(joinedload(Post.author))
+            # Authors' names and handles only: their roles are not needed here.
+            .options(joinedload(Post.author).lazyload(User.role_rows))
             .where(
                 Post.thread_id == thread.id,
                 Post.number >= first,
