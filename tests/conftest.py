@@ -48,6 +48,12 @@ def database_params() -> list:
     ]
 
 
+# For a test about one database's own machinery (SQLite's FTS5, a PostgreSQL index):
+# it runs on that database only instead of skipping on the other.
+only_sqlite = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+only_postgresql = pytest.mark.parametrize("database", database_params()[1:], indirect=True)
+
+
 def make_config(tmp_path: Path, database: str, **overrides) -> type[TestConfig]:
     url = POSTGRES_URL if database == "postgresql" else f"sqlite:///{tmp_path / 'test.db'}"
     attributes = {

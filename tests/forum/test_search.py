@@ -10,6 +10,7 @@ from app.extensions import db as _db
 from app.forum import search as search_module
 from app.forum.models import Category, Post, Thread
 from app.forum.search import is_search_table, query_words, search
+from tests.conftest import only_postgresql, only_sqlite
 
 
 @pytest.fixture
@@ -367,9 +368,8 @@ def test_search_tables_are_recognised():
     assert not is_search_table("forum_search_other")
 
 
+@only_sqlite
 def test_the_sqlite_search_table_comes_and_goes_with_the_models(app, db, database):
-    if database != "sqlite":
-        pytest.skip("the FTS5 table is SQLite's")
     names = {
         row.name
         for row in db.session.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
@@ -383,9 +383,8 @@ def test_the_sqlite_search_table_comes_and_goes_with_the_models(app, db, databas
     db.create_all()
 
 
+@only_sqlite
 def test_the_sqlite_ddl_indexes_posts_written_before_it(app, db, database, start):
-    if database != "sqlite":
-        pytest.skip("the FTS5 table is SQLite's")
     thread = start("Backfill", "Older words")
     for statement in search_module.SQLITE_SEARCH_DROP:
         db.session.execute(text(statement))
@@ -397,9 +396,8 @@ def test_the_sqlite_ddl_indexes_posts_written_before_it(app, db, database, start
     assert found("backfill") == {opening_post(thread).id}
 
 
+@only_postgresql
 def test_postgresql_matches_bodies_through_the_gin_index(app, db, database, start):
-    if database != "postgresql":
-        pytest.skip("the GIN index is PostgreSQL's")
     start("Indexed", "Words in an indexed body")
     statement = select(func.count()).select_from(search_module._postgres_matches(["indexed"]))
     sql = statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
