@@ -451,6 +451,12 @@ def reports() -> Page:
     )
 
 
+@bp.get("/moderation-log/")
+@role_required(*MODERATORS)
+def moderation_log() -> Page:
+    return render_template("forum/moderation_log.html", log=service.moderation_log(_page_arg()))
+
+
 @bp.post("/reports/<int:report_id>/dismiss")
 @role_required(*MODERATORS)
 def dismiss_report(report_id: int) -> Response:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.audit import service as audit
-from app.audit.models import AuditAction
+from app.audit.models import AuditAction, AuditEvent
 from app.auth.models import Role, User
 from app.courses.models import Course, Lesson
 from app.errors import Forbidden, NotFound, PreceptorError
@@ -856,3 +856,33 @@ def quote(post: Post, viewer: User) -> str:
     who = ANONYMOUS_LABEL if post.anonymous else author_name(post.author, False, viewer)
     quoted = "\n".join(f"> {line}" if line else ">" for line in post.body.splitlines())
     return f"> **{who}** wrote:\n>\n{quoted}\n\n"
+
+
+MODERATION_ACTIONS = (
+    AuditAction.POST_HIDDEN,
+    AuditAction.POST_RESTORED,
+    AuditAction.THREAD_LOCKED,
+    AuditAction.THREAD_UNLOCKED,
+    AuditAction.THREAD_PINNED,
+    AuditAction.THREAD_UNPINNED,
+    AuditAction.THREAD_MOVED,
+    AuditAction.REPORT_DISMISSED,
+)
+
+
+def moderation_log(page: int = 1, per_page: int = 50) -> Paged[AuditEvent]:
+    """The forum's entries in the audit log, newest first."""
+    where = AuditEvent.action.in_(MODERATION_ACTIONS)
+    total = db.session.scalar(select(func.count(AuditEvent.id)).where(where))
+    page, pages = _page_bounds(page, total, per_page)
+    items = list(
+        db.session.scalars(
+            select(AuditEvent)
+            .options(joinedload(AuditEvent.actor).lazyload(User.role_rows))
+            .where(where)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).unique()
+    )
+    return Paged(items, page, pages, total)

@@ -814,3 +814,26 @@ def test_odd_page_numbers_in_search_show_a_sensible_page(author, reply, page):
 def test_a_quote_of_an_impossible_post_id_is_not_a_server_error(author, thread):
     response = author.client.get(f"/forum/t/{thread.id}/reply?quote={HUGE}")
     assert response.status_code in (200, 404)
+
+
+# --- the moderation log ------------------------------------------------------------------
+
+
+def test_moderators_read_the_moderation_log_newest_first(moderator, reply, thread):
+    press(moderator.client, f"/forum/p/{reply.id}/hide", reason="Names a colleague")
+    press(moderator.client, f"/forum/t/{thread.id}/lock", locked="1")
+
+    page = text_of(moderator.client.get("/forum/moderation-log/"))
+
+    hidden = page.index("Post hidden: post #2")
+    locked = page.index(f"Thread locked: thread {thread.id}")
+    assert locked < hidden  # newest first
+    assert "Names a colleague" in page
+    assert moderator.user.name in page
+
+
+def test_mentors_cannot_read_the_moderation_log(reader, reply, hide):
+    hide(reply)
+    response = reader.client.get("/forum/moderation-log/")
+    assert response.status_code == 403
+    assert REASON not in response.get_data(as_text=True)
