@@ -708,6 +708,18 @@ def _post_subject(post: Post) -> str:
     return f"post #{post.number} in thread {post.thread_id} ({post.thread.title[:80]})"
 
 
+def _post_event(action: AuditAction, moderator: User, post: Post, reason: str, now: datetime):
+    audit.record(
+        action,
+        actor=moderator,
+        subject=_post_subject(post),
+        subject_user=post.author,
+        reason=reason.strip(),
+        details={"post_id": post.id, "thread_id": post.thread_id},
+        now=now,
+    )
+
+
 def hide_post(moderator: User, post: Post, *, reason: str, now: datetime) -> None:
     _require_moderator(moderator)
     if post.hidden_at is not None:
@@ -716,15 +728,7 @@ def hide_post(moderator: User, post: Post, *, reason: str, now: datetime) -> Non
     if post.thread.answer_post_id == post.id:
         post.thread.answer_post_id = None
     _resolve_reports(post, moderator, "post hidden", now)
-    audit.record(
-        AuditAction.POST_HIDDEN,
-        actor=moderator,
-        subject=_post_subject(post),
-        subject_user=post.author,
-        reason=reason.strip(),
-        details={"post_id": post.id, "thread_id": post.thread_id},
-        now=now,
-    )
+    _post_event(AuditAction.POST_HIDDEN, moderator, post, reason, now)
 
 
 def restore_post(moderator: User, post: Post, *, reason: str = "", now: datetime) -> None:
@@ -732,15 +736,7 @@ def restore_post(moderator: User, post: Post, *, reason: str = "", now: datetime
     if post.hidden_at is None:
         return
     post.hidden_at, post.hidden_by_id, post.hidden_reason = None, None, ""
-    audit.record(
-        AuditAction.POST_RESTORED,
-        actor=moderator,
-        subject=_post_subject(post),
-        subject_user=post.author,
-        reason=reason.strip(),
-        details={"post_id": post.id, "thread_id": post.thread_id},
-        now=now,
-    )
+    _post_event(AuditAction.POST_RESTORED, moderator, post, reason, now)
 
 
 def _thread_event(action: AuditAction, moderator: User, thread: Thread, now: datetime, **details):
