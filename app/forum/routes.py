@@ -28,7 +28,7 @@ from app.forum.forms import (
     ThreadForm,
 )
 from app.forum.identifiers import find_identifiers
-from app.forum.models import Post
+from app.forum.models import Category, Post
 
 bp = Blueprint("forum", __name__, url_prefix="/forum")
 
@@ -47,6 +47,10 @@ def forum_helpers() -> dict:
         "forum_author": lambda author, anonymous: service.author_name(
             author, anonymous, current_user
         ),
+        "forum_reveals": lambda author, anonymous: service.reveals_author(
+            author, anonymous, current_user
+        ),
+        "forum_can_see": lambda post: service.can_see_content(post, current_user),
         "is_moderator": lambda: (
             current_user.is_authenticated and service.is_moderator(current_user)
         ),
@@ -200,8 +204,7 @@ def new_thread(slug: str) -> Page | Response:
 @login_required
 def reply(thread_id: int) -> Page | Response:
     thread = service.get_thread(thread_id)
-    if thread.is_locked and not service.is_moderator(current_user):
-        raise service.ThreadLocked("This thread is locked: it takes no more replies.")
+    service.check_open_for_replies(current_user, thread)
     form = ComposeForm()
     quoted = request.args.get("quote", type=int)
     if request.method == "GET" and quoted and 0 < quoted < 2**31:
@@ -524,8 +527,5 @@ def reorder_category(category_id: int) -> Response:
     return redirect(url_for("forum.manage_categories"))
 
 
-def _category_by_id(category_id: int):
-    category = next((c for c in service.categories() if c.id == category_id), None)
-    if category is None:
-        abort(404)
-    return category
+def _category_by_id(category_id: int) -> Category:
+    return db.get_or_404(Category, category_id)

@@ -80,13 +80,17 @@ def _require_moderator(user: User) -> None:
         raise Forbidden("Only moderators (educators, coordinators, admins) can do this.")
 
 
+def reveals_author(author: User | None, anonymous: bool, viewer: User) -> bool:
+    """Anonymous posts hide their author from everyone but the author and moderators."""
+    if author is None:
+        return False
+    return not anonymous or author.id == viewer.id or is_moderator(viewer)
+
+
 def author_name(author: User | None, anonymous: bool, viewer: User) -> str:
-    """What a viewer sees as the author: anonymous posts hide the name from other mentors."""
     if author is None:
         return "Former member"
-    if anonymous and author.id != viewer.id and not is_moderator(viewer):
-        return ANONYMOUS_LABEL
-    return author.name
+    return author.name if reveals_author(author, anonymous, viewer) else ANONYMOUS_LABEL
 
 
 # --- categories ---------------------------------------------------------------------------
@@ -489,9 +493,14 @@ def start_thread(
     return thread
 
 
-def reply(user: User, thread: Thread, body: str, *, anonymous: bool = False, now: datetime) -> Post:
+def check_open_for_replies(user: User, thread: Thread) -> None:
+    """A locked thread takes replies from moderators only."""
     if thread.is_locked and not is_moderator(user):
         raise ThreadLocked("This thread is locked: it takes no more replies.")
+
+
+def reply(user: User, thread: Thread, body: str, *, anonymous: bool = False, now: datetime) -> Post:
+    check_open_for_replies(user, thread)
     _check_rate(user, now)
     return _add_post(user, thread, body, _anonymous_allowed(thread.category, anonymous), now)
 
