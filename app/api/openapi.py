@@ -175,11 +175,12 @@ ERRORS = {
     401: ("Unauthorized", "No token, or a token that is unknown or revoked."),
     403: ("Forbidden", "The token's owner does not have the role this needs."),
     404: ("NotFound", "There is no such object."),
-    409: ("NotEligible", "The mentor may not be matched now; `reasons` says why."),
-    422: (
-        "Unprocessable",
-        "The body's fields are missing or of the wrong type, or the two are already matched.",
+    409: (
+        "Conflict",
+        "The mentor may not be matched now (`mentor_not_eligible`, `reasons` says why), "
+        "or the two are already matched (`already_matched`).",
     ),
+    422: ("Unprocessable", "The body's fields are missing or of the wrong type."),
     429: ("TooManyRequests", "Too many requests for this token (or address); wait and retry."),
 }
 

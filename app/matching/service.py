@@ -28,6 +28,12 @@ class MatchError(PreceptorError):
     status, code = 422, "invalid_match"
 
 
+class AlreadyMatched(MatchError):
+    """A valid request that conflicts with a match that exists: a 409, not a 422."""
+
+    status, code = 409, "already_matched"
+
+
 @dataclass(frozen=True)
 class Eligibility:
     reasons: tuple[str, ...]
@@ -206,7 +212,7 @@ def create_match(
     if not profile.open_to_other_specialties and not is_same_specialty(mentor, mentee):
         raise MentorNotEligible((OWN_SPECIALTY_ONLY,))
     if active_match_between(mentor, mentee):
-        raise MatchError("These two are already matched.")
+        raise AlreadyMatched("These two are already matched.")
     match = Match(
         kind=MatchKind.MENTEE,
         mentor_id=mentor.id,
@@ -236,7 +242,7 @@ def create_peer_match(
     pair = {first.id, second.id}
     for existing in matches(mentor_id=first.id, active_only=True):
         if existing.kind is MatchKind.PEER and {existing.mentor_id, existing.peer_id} == pair:
-            raise MatchError("These two mentors are already peers.")
+            raise AlreadyMatched("These two mentors are already peers.")
     match = Match(
         kind=MatchKind.PEER,
         mentor_id=first.id,

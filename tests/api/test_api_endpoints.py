@@ -366,14 +366,14 @@ def test_a_mentor_with_no_capacity_left_is_a_409(client, roster, coordinator_hea
     assert assert_json_error(response, 409)["reasons"] == ["no capacity left"]
 
 
-def test_matching_the_same_pair_twice_is_a_422(client, roster, coordinator_headers):
+def test_matching_the_same_pair_twice_is_a_409_conflict(client, roster, coordinator_headers):
     ready, gus = roster["ready"], roster["mentees"][0]
     response = client.post(
         "/api/v1/matches",
         json={"mentor_id": ready.id, "mentee_id": gus.id},
         headers=coordinator_headers,
     )
-    assert_json_error(response, 422, "invalid_match")
+    assert_json_error(response, 409, "already_matched")
 
 
 @pytest.mark.parametrize(
