@@ -85,6 +85,9 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
     TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+    # One round of PBKDF2 instead of scrypt: thousands of test sign-ins in seconds.
+    # Config (production) leaves this unset and hashes with scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
     BASE_URL = "http://localhost"
 
 

@@ -1,5 +1,12 @@
 """Fixtures: an app on a fresh database (SQLite, and PostgreSQL when TEST_DATABASE_URL
-is set), a client, user factories and signed-in clients per role."""
+is set), a client, user factories and signed-in clients per role.
+
+The schema is built once per run and database, not once per test. On SQLite every test
+gets its own copy of a database file made at the start; on PostgreSQL every pytest-xdist
+worker has its own database (`<name>_gw0`, ...), emptied after each test (rows deleted,
+sequences restarted). A test that changes the schema itself is marked `fresh_database`:
+it starts from the schema as always, and the schema is rebuilt after it.
+"""
 
 import os
 import re
@@ -10,7 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event, make_url
 
 from app import create_app
 from app.auth import service as auth
@@ -23,7 +30,19 @@ from app.extensions import db as _db
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "violet-harbour-lantern-42"
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+BASE_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under pytest-xdist
+
+
+def _worker_database_url(base_url: str, worker: str) -> str:
+    """The database this pytest process uses: its own one under pytest-xdist."""
+    if not base_url or not worker:
+        return base_url
+    url = make_url(base_url)
+    return url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _worker_database_url(BASE_POSTGRES_URL, WORKER)
 
 
 # CI sets this: there a missing database or browser is a failure, never a quiet skip.
@@ -87,16 +106,95 @@ def config_overrides() -> dict:
     return {}
 
 
+def _build_schema(engine: Engine) -> None:
+    """The models' schema on an empty database (whatever a stopped run left is dropped)."""
+    with engine.begin() as connection:
+        _db.metadata.drop_all(connection)
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _db.metadata.create_all(connection)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the schema, made once; each test's database is a copy of it."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "test.db"
+    with create_app(make_config(path.parent, "sqlite")).app_context():
+        _build_schema(_db.engine)
+        _db.engine.dispose()
+    assert not path.with_name("test.db-wal").exists(), "the template is one self-contained file"
+    return path
+
+
+def _create_worker_database() -> None:
+    """CI creates the database TEST_DATABASE_URL names; a worker's own is made beside it."""
+    if POSTGRES_URL == BASE_POSTGRES_URL:
+        return
+    name = make_url(POSTGRES_URL).database
+    engine = create_engine(BASE_POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.exec_driver_sql(
+            "SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name}
+        ).scalar()
+        if not exists:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    """This worker's PostgreSQL database with the schema, built once for the run."""
+    _create_worker_database()
+    engine = create_engine(POSTGRES_URL)
+    _build_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty_postgres(engine: Engine) -> None:
+    """Back to the freshly built schema: delete the rows of every table that has any
+    (children first) and restart every sequence, so ids begin at 1 again. Much cheaper
+    than TRUNCATE or rebuilding the schema for the few rows a test writes."""
+    tables = _db.metadata.sorted_tables
+    probe = " UNION ALL ".join(
+        f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")"
+        for table in tables
+    )
+    with engine.begin() as connection:
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")  # a leak fails, not hangs
+        filled = set(connection.exec_driver_sql(probe).scalars())
+        for table in reversed(tables):
+            if table.name in filled:
+                connection.execute(table.delete())
+        connection.exec_driver_sql(
+            "SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"
+        ).all()
+
+
 @pytest.fixture
-def app(tmp_path: Path, database: str, config_overrides: dict) -> Iterator[Flask]:
+def fresh_schema(request, database: str, tmp_path: Path) -> Iterator[None]:
+    """The database the test's app opens starts as the schema alone, and stays so."""
+    fresh_database = request.node.get_closest_marker("fresh_database") is not None
+    if database == "sqlite":
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
+        yield
+        return
+    engine = request.getfixturevalue("postgres_engine")
+    yield
+    if fresh_database:
+        _build_schema(engine)
+    else:
+        _empty_postgres(engine)
+
+
+@pytest.fixture
+def app(
+    tmp_path: Path, database: str, config_overrides: dict, fresh_schema: None
+) -> Iterator[Flask]:
     app = create_app(make_config(tmp_path, database, **config_overrides))
     app.test_client_class = FreshContextClient
     with app.app_context():
-        _db.drop_all()
-        _db.create_all()
         yield app
         _db.session.remove()
-        _db.drop_all()
         _db.engine.dispose()
 
 

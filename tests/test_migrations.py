@@ -1,5 +1,6 @@
 """The Alembic migrations build exactly the schema the models describe."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
@@ -13,6 +14,7 @@ def include_name(name, type_, parent_names) -> bool:
     return not (type_ == "table" and name and is_search_table(name))
 
 
+@pytest.mark.fresh_database
 def test_migrations_upgrade_an_empty_database_to_the_models(app):
     _db.drop_all()
     with _db.engine.begin() as connection:

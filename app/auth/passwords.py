@@ -4,6 +4,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 MIN_LENGTH = 12
@@ -41,13 +42,30 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     return None
 
 
+PRODUCTION_METHOD = "scrypt"
+
+
+def _method() -> str:
+    """scrypt, unless the app's configuration names a cheaper method (the tests' only)."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD", PRODUCTION_METHOD)
+    return PRODUCTION_METHOD
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=_method())
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     return check_password_hash(password_hash, password)
 
 
-# Checked when the e-mail is unknown, so both failures cost the same time.
-DUMMY_HASH = hash_password("not-a-real-password-for-timing")
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-real-password-for-timing", method=method)
+
+
+def verify_against_nothing(password: str) -> None:
+    """Costs what checking a real password costs, so an unknown e-mail is not told apart
+    from a wrong password by the time it takes."""
+    check_password_hash(_dummy_hash(_method()), password)

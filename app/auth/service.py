@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.auth.handles import unique_handle
 from app.auth.models import Invite, Role, User, UserRole
-from app.auth.passwords import DUMMY_HASH, hash_password, verify_password
+from app.auth.passwords import hash_password, verify_against_nothing, verify_password
 from app.errors import PreceptorError
 from app.extensions import db
 
@@ -57,7 +57,7 @@ def authenticate(email: str, password: str, *, now: datetime) -> User | None:
     """The user when the password matches; unknown e-mail and wrong password look alike."""
     user = find_user(email)
     if user is None:
-        verify_password(DUMMY_HASH, password)
+        verify_against_nothing(password)
         return None
     if not verify_password(user.password_hash, password):
         return None

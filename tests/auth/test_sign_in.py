@@ -173,3 +173,19 @@ def test_a_password_may_not_contain_the_persons_name():
     assert "name" in password_problem(
         "okafor-likes-coffee", email="h.okafor@x.example", name="Helen Okafor"
     )
+
+
+def test_production_hashes_passwords_with_scrypt_and_the_tests_do_not(tmp_path, app):
+    """The suite signs in thousands of times with one round of PBKDF2 (TestConfig); the
+    configuration every deployment runs keeps scrypt."""
+    from app.auth.passwords import hash_password, verify_against_nothing, verify_password
+    from app.config import Config
+
+    production = type("Production", (Config,), {"INSTANCE_PATH": tmp_path})
+    with create_app(production).app_context():
+        stored = hash_password(PASSWORD)
+        assert stored.startswith("scrypt:")
+        assert verify_password(stored, PASSWORD)
+        assert not verify_password(stored, "not-the-password-at-all")
+        verify_against_nothing(PASSWORD)  # the unknown-e-mail path runs on scrypt too
+    assert hash_password(PASSWORD).startswith("pbkdf2:sha256:1$")

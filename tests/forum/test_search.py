@@ -368,6 +368,7 @@ def test_search_tables_are_recognised():
     assert not is_search_table("forum_search_other")
 
 
+@pytest.mark.fresh_database
 @only_sqlite
 def test_the_sqlite_search_table_comes_and_goes_with_the_models(app, db, database):
     names = {
@@ -383,6 +384,7 @@ def test_the_sqlite_search_table_comes_and_goes_with_the_models(app, db, databas
     db.create_all()
 
 
+@pytest.mark.fresh_database
 @only_sqlite
 def test_the_sqlite_ddl_indexes_posts_written_before_it(app, db, database, start):
     thread = start("Backfill", "Older words")
