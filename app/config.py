@@ -87,7 +87,7 @@ class TestConfig(Config):
     TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
     # One round of PBKDF2 instead of scrypt: thousands of test sign-ins in seconds.
     # Config (production) leaves this unset and hashes with scrypt.
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 (a method name, not a password)
     BASE_URL = "http://localhost"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, exists, literal, make_url, select, union_all
 
 from app import create_app
 from app.auth import service as auth
@@ -155,13 +155,15 @@ def _empty_postgres(engine: Engine) -> None:
     (children first) and restart every sequence, so ids begin at 1 again. Much cheaper
     than TRUNCATE or rebuilding the schema for the few rows a test writes."""
     tables = _db.metadata.sorted_tables
-    probe = " UNION ALL ".join(
-        f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")"
-        for table in tables
+    probe = union_all(
+        *(
+            select(literal(table.name)).where(exists(select(1).select_from(table)))
+            for table in tables
+        )
     )
     with engine.begin() as connection:
         connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")  # a leak fails, not hangs
-        filled = set(connection.exec_driver_sql(probe).scalars())
+        filled = set(connection.execute(probe).scalars())
         for table in reversed(tables):
             if table.name in filled:
                 connection.execute(table.delete())
