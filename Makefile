@@ -26,8 +26,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# One pytest-xdist worker per core; ARGS="tests/forum -k search" runs a part.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal $(ARGS)
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from app.auth.access import role_required
 from app.auth.models import STAFF_ROLES
-from app.certification import credential, pdf, service
+from app.certification import credential, service
 from app.certification.forms import ReasonForm, RecognitionForm
 from app.clock import utcnow
 from app.errors import Forbidden
@@ -54,6 +54,8 @@ def show_certificate(code: str) -> str:
 def certificate_pdf(code: str) -> Response:
     certificate = _certificate_for_viewer(code)
     page_size = "Letter" if request.args.get("size", "").lower() == "letter" else "A4"
+    from app.certification import pdf  # loads WeasyPrint (half a second): only here
+
     document = pdf.render_certificate_pdf(
         certificate, verify_url=verify_url(certificate.code), page_size=page_size
     )

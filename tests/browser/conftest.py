@@ -1,13 +1,21 @@
 """Browser fixtures: the app on a real HTTP server in a thread, with the repository's own
 courses imported and a mentor account, and Debian's Chromium driven by Playwright.
 
+One server per test process: the courses are imported once into a seeded database file,
+and before each test the server's database is put back to that seed (SQLite's online
+backup), its outbox emptied and its rate limits reset, so every test starts from the
+same program as if the server were new.
+
 Playwright's own browser download cannot work here and is never attempted: the tests use
 /usr/bin/chromium, and skip (or, when PRECEPTOR_REQUIRE_ALL_TESTS is set, fail) without it.
 """
 
+import shutil
 import socket
+import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +31,7 @@ from app.clock import utcnow
 from app.config import REPOSITORY_ROOT
 from app.content import load_content
 from app.courses.sync import sync_content
-from app.extensions import db
+from app.extensions import db, limiter
 from tests.conftest import PASSWORD, make_config, unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,6 +63,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 class LiveServer:
     url: str
     mentor_email: str
+    outbox: Path
     password: str = PASSWORD
 
 
@@ -67,38 +76,77 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _live_config(tmp_path: Path):
+def _live_config(folder: Path):
     """The real courses and quizzes, measured against their program certification."""
     return make_config(
-        tmp_path,
+        folder,
         "sqlite",
         CONTENT_DIR=REPOSITORY_ROOT,
         MATCHING_CERTIFICATION=PROGRAM_CERTIFICATION,
     )
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The app on 127.0.0.1 with a file SQLite database, the real courses and one mentor."""
-    app = create_app(_live_config(tmp_path))
+@dataclass(frozen=True)
+class _Served:
+    server: LiveServer
+    app: Flask
+    database_file: Path
+    seed_file: Path
+
+
+@pytest.fixture(scope="session")
+def _served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Served]:
+    """The app on 127.0.0.1 with a file SQLite database, the real courses and one mentor;
+    the seeded database is also kept aside as a copy to start each test from."""
+    folder = tmp_path_factory.mktemp("live-server")
+    app = create_app(_live_config(folder))
+    database_file = folder / "test.db"
+    seed_file = folder / "seed.db"
     with app.app_context():
         db.create_all()
         sync_content(load_content(REPOSITORY_ROOT), now=utcnow())
         auth.create_user(MENTOR_EMAIL, "Dr. Alex Morgan", PASSWORD, {Role.MENTOR})
         db.session.commit()
         db.session.remove()
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM INTO ?", (str(seed_file),))
 
     server = make_server("127.0.0.1", _free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    live = LiveServer(
+        url=f"http://127.0.0.1:{server.server_port}",
+        mentor_email=MENTOR_EMAIL,
+        outbox=Path(app.config["OUTBOX_DIR"]),
+    )
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", mentor_email=MENTOR_EMAIL)
+        yield _Served(live, app, database_file, seed_file)
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+def _restore(seed_file: Path, database_file: Path) -> None:
+    """Overwrite the live database with the seed, page by page, through SQLite itself
+    (safe while the server's pooled connections stay open: they see the new content)."""
+    with (
+        closing(sqlite3.connect(seed_file)) as seed,
+        closing(sqlite3.connect(database_file)) as live,
+    ):
+        seed.backup(live)
+
+
+@pytest.fixture
+def live_server(_served: _Served) -> LiveServer:
+    """The shared server, its database back to the seed, its outbox empty and its rate
+    limits reset."""
+    _restore(_served.seed_file, _served.database_file)
+    shutil.rmtree(_served.server.outbox, ignore_errors=True)
+    limiter.reset()
+    return _served.server
 
 
 @pytest.fixture(scope="session")
@@ -140,11 +188,17 @@ def sign_in(live_server: LiveServer):
     return sign_in_with
 
 
-@pytest.fixture
-def database(live_server: LiveServer, tmp_path: Path) -> Iterator[Flask]:
-    """A second app on the live server's SQLite file, to arrange and inspect its data."""
-    app = create_app(_live_config(tmp_path))
+@pytest.fixture(scope="session")
+def _inspector(_served: _Served) -> Iterator[Flask]:
+    app = create_app(_live_config(_served.database_file.parent))
     yield app
     with app.app_context():
-        db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def database(live_server: LiveServer, _inspector: Flask) -> Iterator[Flask]:
+    """A second app on the live server's SQLite file, to arrange and inspect its data."""
+    yield _inspector
+    with _inspector.app_context():
+        db.session.remove()

@@ -25,7 +25,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.matching import service as matching
 from app.matching.models import CareerStage, Match, Mentee
-from tests.browser.conftest import MENTOR_EMAIL
+from tests.browser.conftest import MENTOR_EMAIL, LiveServer
 from tests.browser.test_coordinator_journey import (
     PHONE,
     assert_no_horizontal_scrolling,
@@ -173,11 +173,11 @@ def apart_row(page: Page, name: str):
     return page.get_by_role("row").filter(has=page.get_by_role("cell", name=name, exact=True))
 
 
-def outbox(tmp_path: Path) -> list[email.message.EmailMessage]:
-    """The messages the live app wrote: its OUTBOX_DIR is tmp_path/outbox (make_config)."""
+def outbox(live_server: LiveServer) -> list[email.message.EmailMessage]:
+    """The messages the live app wrote since the test began (its outbox starts empty)."""
     return [
         email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        for path in sorted((tmp_path / "outbox").glob("*.eml"))
+        for path in sorted(live_server.outbox.glob("*.eml"))
     ]
 
 
@@ -185,7 +185,7 @@ def outbox(tmp_path: Path) -> list[email.message.EmailMessage]:
 
 
 def test_a_coordinator_imports_mentees_matches_the_best_fit_and_is_refused_the_uncertified(
-    people, database, csv_file, new_page, tmp_path
+    people, database, csv_file, new_page, live_server
 ):
     page = new_page()
     sign_in_as(page, COORDINATOR[0])
@@ -265,7 +265,7 @@ def test_a_coordinator_imports_mentees_matches_the_best_fit_and_is_refused_the_u
         "capacity left: 1 of 2"
     )
     assert matches_of(database, people.best_fit_id) == 1
-    mail = {message["To"]: message for message in outbox(tmp_path)}
+    mail = {message["To"]: message for message in outbox(live_server)}
     assert sorted(mail) == sorted([BEST_FIT[0], MENTEE[1]]), mail
     assert mail[BEST_FIT[0]]["Subject"] == f"You are matched with {MENTEE[0]}"
     assert mail[MENTEE[1]]["Subject"] == f"Meet your mentor, {BEST_FIT[1]}"
@@ -288,7 +288,7 @@ def test_a_coordinator_imports_mentees_matches_the_best_fit_and_is_refused_the_u
     expect(active.get_by_role("heading", level=3)).to_have_text([BEST_FIT[1]])
     assert matches_of(database, people.uncertified_id) == 0
     assert matches_of(database, people.other_fit_id) == 0
-    assert len(outbox(tmp_path)) == 2, "no mail for a refused match"
+    assert len(outbox(live_server)) == 2, "no mail for a refused match"
 
 
 def test_a_mentor_fills_in_their_profile_and_sees_an_error_beside_capacity(
