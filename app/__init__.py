@@ -1,10 +1,9 @@
 """Preceptor: training and certification for physician mentors."""
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
+from app import database as _database  # noqa: F401 (SQLite connection and transaction events)
 from app.api.routes import bp as api_bp
 from app.api.token_routes import bp as api_tokens_bp
 from app.auth.routes import bp as auth_bp
@@ -70,14 +69,3 @@ def create_app(config: type[Config] | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Foreign keys on, and WAL so readers never wait for the writer."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()

@@ -14,7 +14,8 @@ def assign_changed(row: object, values: dict) -> bool:
 def lock_user(user_id: int) -> None:
     """Hold the user's row until commit, so check-then-write rules for one person
     (attempts left, certificate issued, capacity) run one at a time on PostgreSQL.
-    SQLite already lets only one writer in at a time and ignores FOR UPDATE."""
+    SQLite ignores FOR UPDATE: there a request that writes holds the database's write
+    lock from its first statement (app.database), which serializes the same rules."""
     from sqlalchemy import select
 
     from app.auth.models import User

@@ -11,13 +11,18 @@ it starts from the schema as always, and the schema is rebuilt after it.
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, event, exists, literal, make_url, select, union_all
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.auth import service as auth
@@ -296,3 +301,59 @@ def queries_for(client: FlaskClient, url: str) -> int:
     finally:
         event.remove(_db.engine, "before_cursor_execute", record)
     return count
+
+
+@dataclass(frozen=True)
+class Served:
+    """The test's app on a real HTTP server (threads, each request with its own database
+    connection), for races: several people, or one person's several tabs, at once."""
+
+    url: str
+
+    def signed_in(self, user: User, password: str = PASSWORD) -> requests.Session:
+        browser = requests.Session()
+        page = browser.get(f"{self.url}/auth/login").text
+        form = {"email": user.email, "password": password, "csrf_token": _csrf(page)}
+        response = browser.post(f"{self.url}/auth/login", data=form, allow_redirects=False)
+        assert response.status_code == 302, response.text
+        return browser
+
+    def csrf(self, browser: requests.Session, path: str) -> str:
+        return _csrf(browser.get(self.url + path).text)
+
+    def at_once(
+        self,
+        count: int,
+        send: Callable[[requests.Session], requests.Response],
+        browser: requests.Session,
+    ) -> list[requests.Response]:
+        """`count` copies of one signed-in browser send together (released by a barrier)."""
+        barrier = threading.Barrier(count)
+
+        def one(_index: int) -> requests.Response:
+            tab = requests.Session()
+            tab.cookies.update(browser.cookies)
+            barrier.wait()
+            return send(tab)
+
+        with ThreadPoolExecutor(count) as pool:
+            return list(pool.map(one, range(count)))
+
+
+def _csrf(page: str) -> str:
+    match = CSRF_INPUT.search(page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def served(app: Flask) -> Iterator[Served]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="served-app", daemon=True)
+    thread.start()
+    try:
+        yield Served(url=f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

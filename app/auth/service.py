@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.handles import unique_handle
 from app.auth.models import Invite, Role, User, UserRole
@@ -48,8 +49,11 @@ def create_user(email: str, name: str, password: str, roles: set[Role] | list[Ro
         session_token=secrets.token_hex(16),
         role_rows=[UserRole(role=role) for role in sorted(set(roles))],
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:  # the same address, signed up a moment ago in another request
+        raise EmailTaken(f"There is already an account for {email}.") from None
     return user
 
 
@@ -150,9 +154,17 @@ def open_invite(token: str, *, now: datetime) -> Invite:
 
 
 def accept_invite(invite: Invite, *, name: str, password: str, now: datetime) -> User:
-    user = create_user(invite.email, name, password, {Role(value) for value in invite.roles})
-    invite.accepted_at = now
-    return user
+    """The account the invitation was for; the invitation is claimed first, in one
+    statement, so of two tabs accepting at once the second is told it was used."""
+    claimed = db.session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
+        .values(accepted_at=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if not claimed:
+        raise LinkInvalid("This invitation has already been used. Sign in instead.")
+    return create_user(invite.email, name, password, {Role(value) for value in invite.roles})
 
 
 def roles_grantable_by(user: User) -> list[Role]:

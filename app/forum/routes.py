@@ -14,6 +14,7 @@ from app.auth.access import role_required
 from app.auth.models import Role
 from app.clock import utcnow
 from app.courses.models import Lesson
+from app.database import writes
 from app.errors import PreceptorError
 from app.extensions import db
 from app.forum import search as forum_search
@@ -130,6 +131,7 @@ def category(slug: str) -> Page:
 
 
 @bp.get("/t/<int:thread_id>/")
+@writes
 @login_required
 def thread(thread_id: int) -> Page:
     thread = service.get_thread(thread_id)
@@ -347,6 +349,7 @@ def notifications() -> Page:
 
 
 @bp.get("/notifications/<int:notification_id>")
+@writes
 @login_required
 def open_notification(notification_id: int) -> Response:
     notification = service.open_notification(current_user, notification_id, now=utcnow())

@@ -7,6 +7,7 @@ from app.auth.access import role_required
 from app.auth.models import STAFF_ROLES, Role
 from app.certification import service as certification
 from app.clock import utcnow
+from app.database import writes
 from app.extensions import db
 from app.quizzes import service
 from app.quizzes.forms import AccommodationForm, EmptyForm
@@ -15,6 +16,7 @@ bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
 
 
 @bp.get("/<slug>/")
+@writes
 @role_required(Role.MENTOR)
 def show_quiz(slug: str) -> str:
     quiz = service.get_quiz(slug)
@@ -53,6 +55,7 @@ def start_attempt(slug: str) -> Response:
 
 
 @bp.get("/<slug>/attempts/<int:attempt_id>/")
+@writes
 @role_required(Role.MENTOR)
 def show_attempt(slug: str, attempt_id: int) -> str:
     quiz = service.get_quiz(slug)

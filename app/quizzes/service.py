@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.auth.models import User
 from app.content.quizzes import QuestionKind, Reveal
@@ -212,8 +212,15 @@ def start_attempt(
         snapshot=snapshot,
         possible=sum(q["points"] for q in snapshot),
     )
-    db.session.add(attempt)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # uq_attempts_open: another tab opened one a moment ago
+        db.session.expire_all()
+        opened = availability(user, quiz, attempts_of(user, quiz), now=now).open_attempt
+        if opened is None:
+            raise
+        return opened
     return attempt
 
 

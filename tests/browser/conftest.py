@@ -108,8 +108,7 @@ def _served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Served]:
         auth.create_user(MENTOR_EMAIL, "Dr. Alex Morgan", PASSWORD, {Role.MENTOR})
         db.session.commit()
         db.session.remove()
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("VACUUM INTO ?", (str(seed_file),))
+    _restore(database_file, seed_file)
 
     server = make_server("127.0.0.1", _free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

@@ -1,0 +1,87 @@
+"""SQLite transactions that hold what a request checks before it writes.
+
+Python's sqlite3 driver opens a transaction only before INSERT, UPDATE or DELETE, so the
+SELECTs that check a rule ("no open attempt", "capacity left") run outside it, and two
+requests can both check, then both write. A request that writes therefore begins its
+transaction with BEGIN IMMEDIATE at its first statement, reads included: it holds
+SQLite's one write lock while it checks, and a second writer waits for it (busy_timeout)
+instead of slipping past. Requests with an unsafe method (POST and the like) write; a GET
+view that writes says so with @writes; a command marks its check-then-write part with
+`write_lock()`. Everything else (pages that only read) keeps the driver's own behavior,
+so readers never wait for a writer (WAL).
+
+PostgreSQL needs none of this: its check-then-write rules lock rows
+(app.rows.lock_user) or rest on constraints.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TypeVar
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BUSY_TIMEOUT_MS = 5000
+
+View = TypeVar("View", bound=Callable)
+_write_lock_asked: ContextVar[bool] = ContextVar("write_lock_asked", default=False)
+
+
+def writes(view: View) -> View:
+    """Mark a GET view that writes (a read marker, an expired attempt closed): its
+    transaction takes the write lock from the start, like a POST's."""
+    view.writes = True  # type: ignore[attr-defined]
+    return view
+
+
+@contextmanager
+def write_lock() -> Iterator[None]:
+    """Transactions begun inside take the write lock first (for commands; requests that
+    write already do). Begin it before the first query of the work it protects."""
+    token = _write_lock_asked.set(True)
+    try:
+        yield
+    finally:
+        _write_lock_asked.reset(token)
+
+
+def takes_write_lock() -> bool:
+    if _write_lock_asked.get():
+        return True
+    if not has_request_context():
+        return False
+    if request.method not in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes", False))
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    """Foreign keys on, and WAL so readers never wait for the writer."""
+    if not _is_sqlite(dbapi_connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    driver_connection = connection.connection.driver_connection
+    if takes_write_lock():
+        driver_connection.isolation_level = None  # the driver adds no BEGIN of its own
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        driver_connection.isolation_level = ""  # the driver's BEGIN before the first write
