@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = not IS_DEVELOPMENT
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)  # and the session behind it (auth.sessions)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads (mentee CSV) answer 413 beyond this
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from app.auth import sessions
 from app.auth.models import User
 from app.certification import service as certification
 from app.clock import utcnow
@@ -21,11 +22,28 @@ CONTENT_SECURITY_POLICY = (
 
 @login_manager.user_loader
 def load_user(cookie_id: str) -> User | None:
-    user_id, _, token = cookie_id.partition(":")
-    if not user_id.isdigit():
+    """The user of the live session the login cookie names (see app.auth.sessions)."""
+    row = sessions.session_from_cookie(cookie_id, now=utcnow())
+    if row is None:
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.session_token == token else None
+    user = row.user
+    user.signed_in_session, user.cookie_id = row, cookie_id
+    return user
+
+
+NOT_SEEN = frozenset({"static", "site.healthz", "site.readyz"})
+
+
+@bp.before_app_request
+def note_last_seen() -> None:
+    """Keep "last seen" of the signed-in session current (a few minutes at most stale),
+    in its own commit before the view runs, so no page has to write it."""
+    if request.endpoint in NOT_SEEN or not current_user.is_authenticated:
+        return
+    now = utcnow()
+    if sessions.needs_touch(current_user.signed_in_session, now=now):
+        sessions.touch(current_user.signed_in_session, now=now)
+        db.session.commit()
 
 
 login_manager.login_view = "auth.login"
@@ -58,6 +76,7 @@ def me() -> str:
         certificates=certification.certificates_of(current_user),
         now=utcnow(),
         status_of=certification.status_of,
+        signed_in=sessions.live_sessions(current_user, now=utcnow()),
     )
 
 

@@ -30,10 +30,9 @@ class User(UserMixin, db.Model):
     specialty: Mapped[str | None] = mapped_column(String(120))
     handle: Mapped[str] = mapped_column(String(40), unique=True)  # for @mentions
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Part of the login cookie's id: changing it signs the user out everywhere.
-    session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    deactivated_at: Mapped[datetime | None]  # by an admin: no sign-in, every session ended
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="joined"
     )
@@ -45,8 +44,18 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
 
+    # The browser session this request came with (set by the login loader), and the
+    # cookie id for a sign-in in progress.
+    signed_in_session = None  # UserSession | None (not a column)
+    cookie_id = ""
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What the login cookies carry: a UserSession's id and secret, never the user's."""
+        return self.cookie_id
 
 
 class UserRole(db.Model):
@@ -69,3 +78,19 @@ class Invite(db.Model):
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     invited_by: Mapped[User | None] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Its login cookies carry the row's id and a secret whose hash
+    is kept here, so ending the row ends those cookies for good, copies included."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(200), default="")
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship()

@@ -8,10 +8,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.auth import service
+from app.auth import service, sessions
 from app.auth.access import role_required, safe_next
 from app.auth.forms import (
     AcceptInviteForm,
@@ -21,8 +21,9 @@ from app.auth.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from app.auth.models import STAFF_ROLES, Role
+from app.auth.models import STAFF_ROLES, Role, User
 from app.clock import utcnow
+from app.errors import NotFound
 from app.extensions import db, limiter
 from app.mail import send_mail
 from app.urls import external_url
@@ -51,18 +52,65 @@ def login() -> Response | str | tuple[str, int]:
     if user is None:
         form.password.errors.append("That e-mail and password do not match an account.")
         return render_template("auth/login.html", form=form), 422
-    session.clear()  # a fresh session at sign-in: nothing from before carries over
-    login_user(user, remember=form.remember.data)
-    db.session.commit()
+    if not user.is_active:
+        form.email.errors.append(
+            "This account is deactivated. Ask your program coordinator to reactivate it."
+        )
+        return render_template("auth/login.html", form=form), 403
+    _sign_in(user, remember=form.remember.data)
     return redirect(destination)
+
+
+def _sign_in(user: User, *, remember: bool = False) -> None:
+    """A fresh session (nothing from before carries over) with its own server-side row."""
+    session.clear()
+    user.cookie_id = sessions.open_session(
+        user, device=request.headers.get("User-Agent", ""), remember=remember, now=utcnow()
+    )
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
+def _sign_out() -> None:
+    """End this browser's session on the server too, so neither its session cookie nor
+    its remember cookie (nor a copy of either) signs anyone in again."""
+    if current_user.is_authenticated and current_user.signed_in_session is not None:
+        sessions.end_session(current_user.signed_in_session, now=utcnow())
+        db.session.commit()
+    session.clear()
+    logout_user()  # after clear(): it marks the remember cookie for deletion in the session
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    logout_user()
-    session.clear()
+    _sign_out()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int) -> Response:
+    row = sessions.get_own_session(current_user, session_id)
+    if row is None:
+        raise NotFound("No such session.")
+    if row.id == current_user.signed_in_session.id:
+        return logout()
+    sessions.end_session(row, now=utcnow())
+    db.session.commit()
+    flash(f"{row.device} is signed out.")
+    return redirect(url_for("site.me", _anchor="sessions"))
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions() -> Response:
+    ended = sessions.end_all_sessions(
+        current_user, now=utcnow(), keep=current_user.signed_in_session
+    )
+    db.session.commit()
+    flash("Every other device is signed out." if ended else "No other device was signed in.")
+    return redirect(url_for("site.me", _anchor="sessions"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -97,11 +145,11 @@ def reset_password(token: str) -> Response | str:
     form.email_for_check = user.email
     if not form.validate_on_submit():
         return render_template("auth/reset.html", form=form)
-    service.set_password(user, form.password.data)
+    service.set_password(user, form.password.data, now=utcnow())
     db.session.commit()
-    logout_user()
     session.clear()
-    flash("Your password is changed. Sign in with the new one.")
+    logout_user()
+    flash("Your password is changed and every device is signed out. Sign in with the new one.")
     return redirect(url_for("auth.login"))
 
 
@@ -157,9 +205,7 @@ def accept_invite(token: str) -> Response | str:
     user = service.accept_invite(
         invite, name=form.name.data, password=form.password.data, now=utcnow()
     )
-    db.session.commit()
-    session.clear()
-    login_user(user)
+    _sign_in(user)
     flash(f"Welcome to Preceptor, {user.name}.")
     return redirect(url_for("courses.catalog"))
 

@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.auth import sessions
 from app.auth.handles import unique_handle
 from app.auth.models import Invite, Role, User, UserRole
 from app.auth.passwords import hash_password, verify_against_nothing, verify_password
@@ -46,7 +47,6 @@ def create_user(email: str, name: str, password: str, roles: set[Role] | list[Ro
         name=name.strip(),
         handle=unique_handle(name, _handle_taken),
         password_hash=hash_password(password),
-        session_token=secrets.token_hex(16),
         role_rows=[UserRole(role=role) for role in sorted(set(roles))],
     )
     try:
@@ -69,10 +69,20 @@ def authenticate(email: str, password: str, *, now: datetime) -> User | None:
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """New password; every other session and outstanding reset link stops working."""
+def set_password(user: User, password: str, *, now: datetime) -> None:
+    """New password; every session and outstanding reset link stops working."""
     user.password_hash = hash_password(password)
-    user.session_token = secrets.token_hex(16)
+    sessions.end_all_sessions(user, now=now)
+
+
+def deactivate(user: User, *, now: datetime) -> None:
+    """No more sign-ins, and every signed-in browser is signed out."""
+    user.deactivated_at = now
+    sessions.end_all_sessions(user, now=now)
+
+
+def reactivate(user: User) -> None:
+    user.deactivated_at = None
 
 
 # Password resets: a signed token bound to the current password hash, so it

@@ -8,6 +8,7 @@ from app import create_app
 from app.auth.models import Role
 from app.auth.passwords import password_problem
 from app.auth.service import create_user
+from app.clock import utcnow
 from app.extensions import db as _db
 from tests.conftest import PASSWORD, csrf_token, log_in, make_config, post_form
 
@@ -99,7 +100,7 @@ def test_a_password_change_signs_out_other_sessions(app, mentor, db):
 
     other_device = app.test_client()
     log_in(other_device, mentor)
-    set_password(mentor, "saffron-glacier-compass-19")
+    set_password(mentor, "saffron-glacier-compass-19", now=utcnow())
     db.session.commit()
     assert other_device.get("/courses/").status_code == 302
 

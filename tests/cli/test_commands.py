@@ -109,3 +109,14 @@ def test_users_create_checks_the_password_and_the_role(run):
     )
     assert made.returncode == 0 and "created a@h.example (educator, mentor)" in made.stdout
     assert re.search(r"^password: \S{12,}$", made.stdout, re.MULTILINE)
+
+
+def test_users_deactivate_and_reactivate(run):
+    made = run("users", "create", "--email", "b@h.example", "--name", "Dr. B", "--role", "mentor")
+    assert made.returncode == 0, made.stderr
+    off = run("users", "deactivate", "--email", "b@h.example")
+    assert off.returncode == 0 and "deactivated b@h.example" in off.stdout
+    on = run("users", "reactivate", "--email", "B@h.example")
+    assert on.returncode == 0 and "reactivated b@h.example" in on.stdout
+    unknown = run("users", "deactivate", "--email", "nobody@h.example")
+    assert unknown.returncode == 2 and "no account for nobody@h.example" in unknown.stderr

@@ -168,7 +168,6 @@ def _add_mentors(count: int) -> None:
             "name": f"Mentor {start + i:05d}",
             "handle": f"load-mentor-{start + i}",
             "password_hash": password_hash,
-            "session_token": "x",
             "created_at": utcnow(),
         }
         for i in range(count)

@@ -1,0 +1,138 @@
+"""Signed-in browsers (UserSession rows): opened at sign-in, found from the login cookie
+on every request, listed on My progress, and ended by signing out, by the user from
+another device, by a password change or when an admin deactivates the account.
+
+A session without "Keep me signed in" ends after IDLE_LIMIT without a request; one with
+it lasts REMEMBER_COOKIE_DURATION from sign-in (the remember cookie's own lifetime).
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from app.auth.models import User, UserSession
+from app.extensions import db
+
+IDLE_LIMIT = timedelta(hours=12)
+SEEN_EVERY = timedelta(minutes=5)  # last_seen_at is written at most this often
+COOKIE_ID = re.compile(r"^(\d{1,10})\.([A-Za-z0-9_-]{20,100})$")
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _remember_for() -> timedelta:
+    return current_app.config["REMEMBER_COOKIE_DURATION"]
+
+
+def open_session(user: User, *, device: str, remember: bool, now: datetime) -> str:
+    """A new session for this browser; returns the id its cookies carry."""
+    secret = secrets.token_urlsafe(32)
+    row = UserSession(
+        user_id=user.id,
+        secret_hash=_hash(secret),
+        device=describe_device(device),
+        remember=remember,
+        created_at=now,
+        last_seen_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return f"{row.id}.{secret}"
+
+
+def ends_at(row: UserSession) -> datetime:
+    if row.remember:
+        return row.created_at + _remember_for()
+    return row.last_seen_at + IDLE_LIMIT
+
+
+def is_live(row: UserSession, *, now: datetime) -> bool:
+    return row.ended_at is None and now < ends_at(row) and row.user.is_active
+
+
+def session_from_cookie(cookie_id: str, *, now: datetime) -> UserSession | None:
+    """The live session a cookie names, or None (unknown, forged, ended or expired)."""
+    match = COOKIE_ID.match(cookie_id or "")
+    if match is None:
+        return None
+    row = db.session.get(
+        UserSession, int(match.group(1)), options=[joinedload(UserSession.user)]
+    )  # one query: the session, its user and the user's roles
+    if row is None or not hmac.compare_digest(row.secret_hash, _hash(match.group(2))):
+        return None
+    return row if is_live(row, now=now) else None
+
+
+def needs_touch(row: UserSession, *, now: datetime) -> bool:
+    return now - row.last_seen_at >= SEEN_EVERY
+
+
+def touch(row: UserSession, *, now: datetime) -> None:
+    db.session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+
+
+def live_sessions(user: User, *, now: datetime) -> list[UserSession]:
+    """The user's signed-in browsers, most recently seen first."""
+    rows = db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).all()
+    return [row for row in rows if is_live(row, now=now)]
+
+
+def get_own_session(user: User, session_id: int) -> UserSession | None:
+    return db.session.scalar(
+        select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+    )
+
+
+def end_session(row: UserSession, *, now: datetime) -> None:
+    if row.ended_at is None:
+        row.ended_at = now
+
+
+def end_all_sessions(user: User, *, now: datetime, keep: UserSession | None = None) -> int:
+    """End every session of the user (but `keep`); returns how many were ended."""
+    statement = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+    )
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    return db.session.execute(
+        statement.values(ended_at=now).execution_options(synchronize_session="fetch")
+    ).rowcount
+
+
+_BROWSERS = (
+    ("Edge", r"Edg(e|A|iOS)?/"),
+    ("Firefox", r"(Firefox|FxiOS)/"),
+    ("Chrome", r"(Chrome|CriOS)/"),
+    ("Safari", r"Safari/"),
+)
+_SYSTEMS = (
+    ("Android", r"Android"),
+    ("iPhone", r"iPhone"),
+    ("iPad", r"iPad"),
+    ("Windows", r"Windows"),
+    ("macOS", r"Mac OS X|Macintosh"),
+    ("ChromeOS", r"CrOS"),
+    ("Linux", r"Linux"),
+)
+
+
+def describe_device(user_agent: str) -> str:
+    """ "Chrome on Android" from a User-Agent header; enough to tell one's devices apart."""
+    browser = next((name for name, pattern in _BROWSERS if re.search(pattern, user_agent)), "")
+    system = next((name for name, pattern in _SYSTEMS if re.search(pattern, user_agent)), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"
