@@ -20,7 +20,7 @@ run: install
 	$(DEV) $(BIN)/preceptor content sync
 	$(DEV) $(BIN)/preceptor demo --if-empty
 	@echo "Preceptor is at http://127.0.0.1:8000 (Ctrl-C stops it)"
-	$(DEV) $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:8000 --access-logfile - "app:create_app()"
+	$(DEV) $(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,7 +17,9 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from app.certification import service
 from app.certification.models import Certificate
+from app.certification.service import CertificateStatus
 
 PAGE_SIZES = ("A4", "Letter")
 # Longer names and titles (in characters) are set smaller so that they take fewer lines.
@@ -83,13 +85,27 @@ def _check_page_size(page_size: str) -> str:
     return page_size
 
 
+def _void_notice(certificate: Certificate, *, now: datetime) -> tuple[str, str] | None:
+    """(stamp, sentence) for a certificate no longer valid, printed on its face: a
+    revoked or expired certificate must not pass for a valid one on paper."""
+    status = service.status_of(certificate, now=now)
+    if status is CertificateStatus.REVOKED:
+        when = _long_date(certificate.revoked_at)
+        return "Revoked", f"Revoked on {when}. This certificate is not valid."
+    if status is CertificateStatus.EXPIRED:
+        when = _long_date(certificate.expires_at)
+        return "Expired", f"Expired on {when}. This certificate is no longer valid."
+    return None
+
+
 def render_certificate_html(
-    certificate: Certificate, *, verify_url: str, page_size: str = "A4"
+    certificate: Certificate, *, verify_url: str, now: datetime, page_size: str = "A4"
 ) -> str:
     """The certificate as one landscape page of HTML (needs an app context)."""
     page_size = _check_page_size(page_size)
     return render_template(
         "certification/pdf.html",
+        void=_void_notice(certificate, now=now),
         certificate=certificate,
         title=certificate.certification.title,
         issued_on=_long_date(certificate.issued_at),
@@ -103,10 +119,10 @@ def render_certificate_html(
 
 
 def render_certificate_pdf(
-    certificate: Certificate, *, verify_url: str, page_size: str = "A4"
+    certificate: Certificate, *, verify_url: str, now: datetime, page_size: str = "A4"
 ) -> bytes:
     """The certificate as a one-page PDF; WeasyPrint may load only the app's static files."""
-    html = render_certificate_html(certificate, verify_url=verify_url, page_size=page_size)
+    html = render_certificate_html(certificate, verify_url=verify_url, now=now, page_size=page_size)
     static_folder = Path(current_app.static_folder or "").resolve(strict=True)
     document = HTML(
         string=html,

@@ -57,7 +57,7 @@ def certificate_pdf(code: str) -> Response:
     from app.certification import pdf  # loads WeasyPrint (half a second): only here
 
     document = pdf.render_certificate_pdf(
-        certificate, verify_url=verify_url(certificate.code), page_size=page_size
+        certificate, verify_url=verify_url(certificate.code), now=utcnow(), page_size=page_size
     )
     filename = f"preceptor-certificate-{certificate.code}.pdf"
     return Response(

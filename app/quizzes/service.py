@@ -167,21 +167,40 @@ def _snapshot(quiz: Quiz, rng: random.Random) -> list[dict]:
         questions = sorted(rng.sample(questions, quiz.draw), key=lambda q: q.position)
     if quiz.shuffle:
         rng.shuffle(questions)
-    return [_snapshot_question(q, rng if quiz.shuffle else None) for q in questions]
+    return [_snapshot_question(q, rng, shuffle=quiz.shuffle) for q in questions]
 
 
-def _snapshot_question(question: Question, rng: random.Random | None) -> dict:
+def _opaque_keys(count: int, rng: random.Random) -> list[str]:
+    """Option values for one question of one attempt: random, so the posted form says
+    nothing of an option's place in the file (where "a, b, c" would hint at the key)."""
+    keys: list[str] = []
+    while len(keys) < count:
+        key = format(rng.getrandbits(40), "010x")
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def _snapshot_question(question: Question, rng: random.Random, *, shuffle: bool) -> dict:
     options = list(question.options)
-    if rng and question.kind is not QuestionKind.TEXT:
+    if shuffle and question.kind is not QuestionKind.TEXT:
         rng.shuffle(options)
+    if question.kind is QuestionKind.TEXT:
+        keys = [o["key"] for o in options]  # never shown: a text answer is typed
+    else:
+        keys = _opaque_keys(len(options), rng)
     return {
         "key": question.key,
         "kind": question.kind.value,
         "points": question.points,
         "stem_html": question.stem_html,
         "body_html": question.body_html,
-        "options": [{"key": o["key"], "html": o["html"]} for o in options],
-        "correct": [o["key"] for o in options if o["correct"]],
+        # "source" is the option's key in the quiz file, for item analysis; never shown.
+        "options": [
+            {"key": key, "source": o["key"], "html": o["html"]}
+            for key, o in zip(keys, options, strict=True)
+        ],
+        "correct": [key for key, o in zip(keys, options, strict=True) if o["correct"]],
         "accepted": [o["text"] for o in options if o["correct"]]
         if question.kind is QuestionKind.TEXT
         else [],

@@ -20,6 +20,7 @@ CODE = "7K2M-9QXD-4HTR-WB6P"
 VERIFY_URL = f"https://preceptor.example.org/certificates/verify/{CODE}"
 ISSUED = datetime(2026, 3, 14, 9, 30)
 EXPIRES = datetime(2028, 3, 14, 9, 30)
+NOW = datetime(2026, 6, 1, 12, 0)  # while the certificate is valid
 # Landscape page sizes in PDF points (1/72 inch).
 SIZES = {"A4": (841.89, 595.28), "Letter": (792.0, 612.0)}
 
@@ -131,7 +132,9 @@ def squash(text: str) -> str:
 def render(app, certificate: Certificate, page_size: str = "A4") -> bytes:
     # Load what the template reads before any socket is refused (PostgreSQL runs).
     _ = certificate.holder_name, certificate.certification.title
-    return pdf.render_certificate_pdf(certificate, verify_url=VERIFY_URL, page_size=page_size)
+    return pdf.render_certificate_pdf(
+        certificate, verify_url=VERIFY_URL, now=NOW, page_size=page_size
+    )
 
 
 def test_the_pdf_shows_the_certificate(app, make_certificate, fetch_log):
@@ -159,7 +162,7 @@ def test_a_certificate_that_does_not_expire_says_so(app, make_certificate):
 
 
 def test_the_html_holds_a_qr_code_of_the_verify_url(app, make_certificate):
-    html = pdf.render_certificate_html(make_certificate(), verify_url=VERIFY_URL)
+    html = pdf.render_certificate_html(make_certificate(), verify_url=VERIFY_URL, now=NOW)
 
     expected = segno.make(VERIFY_URL, error="m", micro=False).svg_inline(
         scale=4, border=0, dark="#1d2430", svgclass="qr", lineclass=None
@@ -185,7 +188,9 @@ def test_one_landscape_page_of_the_right_size(app, make_certificate, page_size):
 
 def test_an_unknown_page_size_is_refused(app, make_certificate):
     with pytest.raises(ValueError, match="page_size"):
-        pdf.render_certificate_html(make_certificate(), verify_url=VERIFY_URL, page_size="A3")
+        pdf.render_certificate_html(
+            make_certificate(), verify_url=VERIFY_URL, now=NOW, page_size="A3"
+        )
 
 
 @pytest.mark.parametrize("saved", [True, False], ids=["saved", "full-payload-unsaved"])
@@ -195,7 +200,7 @@ def test_a_hostile_name_is_printed_literally_and_fetches_nothing(
     name = HOSTILE_SHORT if saved else HOSTILE
     certificate = make_certificate(name, save=saved)
 
-    html = pdf.render_certificate_html(certificate, verify_url=VERIFY_URL)
+    html = pdf.render_certificate_html(certificate, verify_url=VERIFY_URL, now=NOW)
     assert "&lt;b&gt;Bold&lt;/b&gt;" in html
     assert "<b>" not in html and "<img" not in html
     assert html.count("<style>") == html.count("</style>") == 1  # only the @page size
@@ -298,3 +303,29 @@ def test_the_fetcher_refuses_other_hosts_and_escaping_symlinks(tmp_path):
     ]:
         with pytest.raises(pdf.ResourceRefused):
             pdf.static_only_fetcher(url, static_folder=static)
+
+
+def test_a_revoked_certificate_says_so_on_its_face(app, db, make_certificate):
+    certificate = make_certificate()
+    certificate.revoked_at, certificate.revoked_reason = datetime(2026, 5, 2, 8, 0), "left"
+    db.session.commit()
+
+    text = pdf_text(render(app, certificate))
+
+    assert "Revoked on 2 May 2026. This certificate is not valid." in text
+    assert "REVOKED" in squash(text).upper()
+    assert "validuntil" not in squash(text).casefold()
+
+
+def test_an_expired_certificate_says_so_on_its_face(app, make_certificate):
+    certificate = make_certificate(expires_at=datetime(2026, 4, 1, 9, 30))
+
+    text = pdf_text(render(app, certificate))
+
+    assert "Expired on 1 April 2026. This certificate is no longer valid." in text
+    assert "validuntil" not in squash(text).casefold()
+
+
+def test_a_valid_certificate_carries_no_stamp(app, make_certificate):
+    text = pdf_text(render(app, make_certificate()))
+    assert "not valid" not in text and "Revoked" not in text and "Expired" not in text

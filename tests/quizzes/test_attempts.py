@@ -98,7 +98,7 @@ def test_without_shuffle_questions_and_options_keep_the_file_order(db, quiz, rea
     quiz.shuffle, quiz.draw = False, None
     attempt = service.start_attempt(ready, quiz, now=utcnow())
     assert [q["key"] for q in attempt.snapshot] == [q.key for q in quiz.questions]
-    assert [o["key"] for o in attempt.snapshot[0]["options"]] == ["a", "b", "c"]
+    assert [o["source"] for o in attempt.snapshot[0]["options"]] == ["a", "b", "c"]
 
 
 def test_the_open_attempt_page_holds_no_trace_of_the_answers(taker, db):
@@ -277,9 +277,10 @@ def test_correct_answers_are_revealed_only_after_a_pass_when_so_configured(taker
     url, _ = take(taker, db, right=False)
     failed = taker.get(url).get_data(as_text=True)
     assert "(correct)" not in failed and "shown once you have passed" in failed
-    assert "Wrong" in failed
+    assert "Wrong" not in failed and "Right" not in failed, "right or wrong tells the key"
     take(taker, db, right=True)
-    assert "(correct)" in taker.get(url).get_data(as_text=True)
+    passed = taker.get(url).get_data(as_text=True)
+    assert "(correct)" in passed and "Wrong" in passed
 
 
 @pytest.mark.parametrize(("reveal", "shown"), [("after_submit", True), ("never", False)])
@@ -390,3 +391,29 @@ def test_the_course_page_lists_the_attempts(taker, db):
     take(taker, db, right=False)
     page = taker.get("/courses/goals/").get_data(as_text=True)
     assert "Your attempts" in page and "Not passed" in page
+
+
+def test_option_values_are_opaque_and_differ_between_attempts(taker, db, quiz):
+    """The posted value of an option says nothing of its place in the file."""
+    quiz.cooldown_minutes, quiz.shuffle = 0, False
+    db.session.commit()
+    seen = []
+    for _ in range(2):
+        url = start(taker)
+        page = taker.get(url).get_data(as_text=True)
+        values = re.findall(r'type="(?:radio|checkbox)"[^>]*value="([^"]+)"', page)
+        values += re.findall(r'value="([^"]+)"[^>]*type="(?:radio|checkbox)"', page)
+        assert values and not set(values) & set("abcdefgh"), values
+        seen.append(set(values))
+        attempt = current_attempt(db)
+        submit(taker, url, answers_for(attempt, right=False))
+    assert not seen[0] & seen[1], "each attempt has its own values"
+
+
+def test_a_file_order_option_key_is_refused_as_not_of_this_question(taker, db):
+    url = start(taker)
+    attempt = current_attempt(db)
+    question = next(q for q in attempt.snapshot if q["kind"] != "text")
+    response = submit(taker, url, {f"q-{question['key']}": ["a"]})
+    assert response.status_code == 400
+    assert current_attempt(db).submitted_at is None
