@@ -1,5 +1,7 @@
 """Site-wide routes (home, health checks, the user's own page) and response headers."""
 
+from itertools import chain
+
 from flask import Blueprint, Flask, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -87,9 +89,10 @@ def register_input_guard(app: Flask) -> None:
         The API handles it where it reads (a code with NUL is simply not found)."""
         if request.path.startswith("/api/"):
             return
-        values = [request.path, *request.args.values()]
-        if request.method == "POST" and request.mimetype != "multipart/form-data":
-            values += list(request.form.values())
+        values = [request.path, *chain.from_iterable(request.args.listvalues())]
+        if request.method == "POST":  # every value of every field, multipart forms included
+            values += chain.from_iterable(request.form.listvalues())
+            values += (upload.filename or "" for upload in request.files.values())
         if any("\x00" in value for value in values):
             abort(400, "The request held a character that is not allowed.")
 

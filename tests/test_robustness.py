@@ -4,7 +4,7 @@ import pytest
 
 from app.auth.models import Role
 from app.mail import send_mail
-from tests.conftest import client_with_role, post_form
+from tests.conftest import client_with_role, csrf_token, post_form
 
 HUGE = "999999999999999999999"
 
@@ -56,3 +56,47 @@ def test_mail_headers_stay_single_lines(app):
     message = send_mail("someone@hospital.example", "Hello\r\nBcc: x@evil.example", "Body")
     assert message["Subject"] == "Hello Bcc: x@evil.example"
     assert "Bcc" not in message
+
+
+def test_a_nul_byte_in_a_multipart_form_is_refused(app, synced, make_user, db):
+    from app.forum import service as forum
+
+    forum.seed_default_categories()
+    db.session.commit()
+    member = client_with_role(app, make_user, Role.MENTOR)
+    token_page = "/forum/c/introductions/new"
+    form = {"title": "Hello from the wards", "body": "First\x00post", "action": "post"}
+    response = member.post(
+        token_page,
+        data={**form, "csrf_token": csrf_token(member, token_page)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    from app.forum.models import Post
+
+    assert db.session.scalar(db.select(db.func.count()).select_from(Post)) == 0
+
+
+def test_a_nul_byte_in_a_repeated_field_is_refused(app, synced, make_user):
+    member = client_with_role(app, make_user, Role.MENTOR)
+    response = member.get("/courses/?x=fine&x=bad%00")
+    assert response.status_code == 400
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_500(app, synced, make_user):
+    from app.api import tokens
+    from app.clock import utcnow
+
+    coordinator = make_user(Role.COORDINATOR)
+    _token, plaintext = tokens.create_token(coordinator, "matching", now=utcnow())
+    from app.extensions import db
+
+    db.session.commit()
+    body = "[" * 100_000 + "]" * 100_000
+    response = app.test_client().post(
+        "/api/v1/matches",
+        data=body,
+        headers={"Authorization": f"Bearer {plaintext}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad_request"

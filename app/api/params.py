@@ -5,6 +5,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Request
+
 from app.errors import PreceptorError
 
 DEFAULT_PER_PAGE = 50
@@ -69,6 +71,15 @@ def json_object(body: Any) -> dict:
     if not isinstance(body, dict):
         raise PreceptorError("Send a JSON object as the body, with Content-Type: application/json.")
     return body
+
+
+def json_body(request: Request) -> Any:
+    """The request's JSON, or None when it is not JSON; a body nested too deeply for the
+    parser (thousands of brackets) is refused as bad input, not a server error."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise PreceptorError("The JSON body is nested too deeply.") from None
 
 
 def id_fields(body: dict, *names: str) -> dict[str, int]:

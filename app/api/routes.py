@@ -13,7 +13,15 @@ from app.api.auth import (
     token_required,
 )
 from app.api.openapi import openapi_document
-from app.api.params import MAX_ID, PageRequest, choice, id_fields, json_object, whole_number
+from app.api.params import (
+    MAX_ID,
+    PageRequest,
+    choice,
+    id_fields,
+    json_body,
+    json_object,
+    whole_number,
+)
 from app.certification import service as certification
 from app.certification.standing import MentorStatus
 from app.clock import utcnow
@@ -119,7 +127,7 @@ def list_matches() -> dict:
 @bp.post("/matches")
 @token_required(*MENTOR_DATA_ROLES)
 def create_match() -> tuple[dict, int]:
-    ids = id_fields(json_object(request.get_json(silent=True)), "mentor_id", "mentee_id")
+    ids = id_fields(json_object(json_body(request)), "mentor_id", "mentee_id")
     mentor, mentee = service.get_mentor(ids["mentor_id"]), service.get_mentee(ids["mentee_id"])
     match = matching.create_match(
         mentor, mentee, by=api_user(), certification_slug=_certification_slug(), now=utcnow()
