@@ -15,6 +15,7 @@ from app.courses.routes import bp as courses_bp
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.forum.routes import bp as forum_bp
+from app.mail import register_delivery
 from app.matching import models as _matching_models  # noqa: F401 (tables for migrations)
 from app.matching.routes import bp as matching_bp
 from app.matching.routes import profile_bp as mentor_profile_bp
@@ -66,6 +67,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_security_headers(app)
     register_input_guard(app)
     register_commands(app)
+    register_delivery(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

@@ -111,6 +111,32 @@ def users_reactivate(email: str) -> None:
     click.echo(f"reactivated {user.email}")
 
 
+def _deliver_now() -> None:
+    """Send what the command queued; what the mail server refuses waits for `mail retry`."""
+    from app.mail import deliver_queued
+
+    _sent, failed = deliver_queued()
+    if failed:
+        click.echo(
+            f"{failed} e-mail(s) could not be sent and stay queued: run `preceptor mail retry`",
+            err=True,
+        )
+
+
+mail = click.Group("mail", help="Outgoing e-mail.")
+
+
+@mail.command("retry")
+def mail_retry() -> None:
+    """Send every queued e-mail the mail server refused before; safe from cron."""
+    from app.mail import deliver_queued
+
+    sent, failed = deliver_queued()
+    click.echo(f"{sent} e-mail(s) sent, {failed} still queued")
+    if failed:
+        raise SystemExit(1)
+
+
 @reminders.command("send")
 def reminders_send() -> None:
     """E-mail renewal and stalled-progress reminders; each goes out once."""
@@ -127,6 +153,7 @@ def reminders_send() -> None:
     due = reminders_due(current_app.config["MATCHING_CERTIFICATION"], now=now)
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         sent = send_due(due, send, now=now)
+    _deliver_now()
     for reminder in sent:
         click.echo(f"sent {reminder.key.split(':')[0]} reminder to {reminder.user.email}")
     click.echo(f"{len(sent)} reminder(s) sent")
@@ -159,6 +186,7 @@ def forum_digest() -> None:
 
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         sent = send_digests(send, now=utcnow())
+    _deliver_now()
     for digest in sent:
         click.echo(f"sent digest of {len(digest.notifications)} to {digest.user.email}")
     click.echo(f"{len(sent)} digest(s) sent")
@@ -177,6 +205,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(content)
     app.cli.add_command(users)
+    app.cli.add_command(mail)
     app.cli.add_command(reminders)
     app.cli.add_command(forum)
     app.cli.add_command(demo)

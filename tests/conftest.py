@@ -92,12 +92,23 @@ def make_config(tmp_path: Path, database: str, **overrides) -> type[TestConfig]:
 
 
 class FreshContextClient(FlaskClient):
-    """Each request in its own application context (its own `g` and database
-    session), as in production, even while the test holds one open."""
+    """Each request in its own application context (its own `g` and database session),
+    pushed and popped around the app as a server does, even while the test holds one
+    open. The response is read whole, then closed, as a server does: what waits for the
+    close (the mail a request queued) runs after the request's context is gone."""
 
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
+    def run_wsgi_app(self, environ, buffered=False):
+        flask_app = self.application
+
+        def in_own_context(environ, start_response):
+            with flask_app.app_context():
+                return flask_app(environ, start_response)
+
+        self.application = in_own_context
+        try:
+            return super().run_wsgi_app(environ, buffered=True)
+        finally:
+            self.application = flask_app
 
 
 @pytest.fixture(params=database_params())

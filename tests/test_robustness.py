@@ -52,8 +52,17 @@ def test_a_name_with_a_line_break_is_refused_beside_the_field(app, synced, make_
     assert "Use a single line without special characters." in page
 
 
-def test_mail_headers_stay_single_lines(app):
-    message = send_mail("someone@hospital.example", "Hello\r\nBcc: x@evil.example", "Body")
+def test_mail_headers_stay_single_lines(app, db):
+    import email
+    from pathlib import Path
+
+    from app.mail import deliver_queued
+
+    send_mail("someone@hospital.example", "Hello\r\nBcc: x@evil.example", "Body")
+    db.session.commit()
+    deliver_queued()
+    [path] = Path(app.config["OUTBOX_DIR"]).glob("*.eml")
+    message = email.message_from_bytes(path.read_bytes())
     assert message["Subject"] == "Hello Bcc: x@evil.example"
     assert "Bcc" not in message
 

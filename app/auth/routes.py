@@ -119,17 +119,20 @@ def forgot_password() -> Response | str:
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
         return render_template("auth/forgot.html", form=form)
+    # The same work and the same answer either way (one message queued, sent after the
+    # response), so neither the page nor its timing tells who has an account.
     user = service.find_user(form.email.data)
     if user is not None:
         token = service.make_reset_token(user, secret_key=current_app.secret_key, now=utcnow())
         link = external_url("auth.reset_password", token=token)
         minutes = current_app.config["RESET_LINK_MAX_AGE_SECONDS"] // 60
-        send_mail(
-            user.email,
-            "Reset your Preceptor password",
-            render_template("auth/email/reset.txt", user=user, link=link, minutes=minutes),
+        body = render_template("auth/email/reset.txt", user=user, link=link, minutes=minutes)
+    else:
+        body = render_template(
+            "auth/email/no_account.txt", email=form.email.data, link=external_url("auth.login")
         )
-    # The same answer either way, so the form does not reveal who has an account.
+    send_mail(form.email.data, "Reset your Preceptor password", body)
+    db.session.commit()
     return render_template("auth/forgot_sent.html", email=form.email.data)
 
 

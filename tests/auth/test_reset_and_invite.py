@@ -6,11 +6,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import request_finished, request_started
+from sqlalchemy import event
 
 from app.auth import service
 from app.auth.models import Role
 from app.clock import utcnow
-from tests.conftest import client_with_role, log_in, post_form
+from tests.conftest import client_with_role, csrf_token, log_in, post_form
 
 NEW_PASSWORD = "cobalt-orchard-meridian-8"
 
@@ -44,10 +46,55 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(app, client, men
     assert log_in(client, mentor, password=NEW_PASSWORD).status_code == 302
 
 
-def test_an_unknown_address_gets_the_same_answer_and_no_mail(app, client):
+def test_an_unknown_address_gets_the_same_answer_and_a_mail_without_a_link(app, client):
     page = ask_for_reset(client, "nobody@hospital.example").get_data(as_text=True)
     assert "Check your e-mail" in page and "If there is an account" in page
-    assert outbox(app) == []
+    [message] = outbox(app)
+    body = message.get_payload(decode=True).decode()
+    assert message["To"] == "nobody@hospital.example"
+    assert "there is no\nPreceptor account for this address" in body
+    assert "/auth/reset/" not in body
+
+
+def test_known_and_unknown_addresses_do_the_same_work_in_the_request(app, client, mentor, db):
+    """The same statements in the request, and no mail sent in it (it goes out after the
+    response): neither the answer nor the time it takes tells who has an account."""
+    in_request = {"on": False}
+    statements: list[str] = []
+    files_at_the_end: list[int] = []
+
+    def started(_sender, **_extra):
+        in_request["on"] = True
+
+    def finished(_sender, **_extra):
+        in_request["on"] = False
+        files_at_the_end.append(len(outbox(app)))
+
+    def record(_conn, _cursor, statement, *_args):
+        if in_request["on"]:
+            statements.append(re.sub(r"\s+", " ", statement))
+
+    def work_for(address: str) -> list[str]:
+        statements.clear()
+        before = len(outbox(app))
+        csrf = csrf_token(client, "/auth/forgot")
+        with (
+            request_started.connected_to(started, app),
+            request_finished.connected_to(finished, app),
+        ):
+            event.listen(db.engine, "before_cursor_execute", record)
+            try:
+                client.post("/auth/forgot", data={"email": address, "csrf_token": csrf})
+            finally:
+                event.remove(db.engine, "before_cursor_execute", record)
+        assert files_at_the_end.pop() == before, "no mail goes out inside the request"
+        assert len(outbox(app)) == before + 1, "it goes out after the response"
+        return list(statements)
+
+    known = work_for(mentor.email)
+    unknown = work_for("nobody@hospital.example")
+    assert known == unknown
+    assert any(s.startswith("INSERT INTO outgoing_mail") for s in known)
 
 
 def test_a_reset_link_works_only_once(app, client, mentor):
