@@ -1,19 +1,36 @@
 # The two commands of the README: `make run` and `make test`.
 VENV := .venv
 BIN := $(VENV)/bin
+# A stamp per lock file's content: an edited lock reinstalls, an unchanged one does nothing.
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.dev-installed-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEV := PRECEPTOR_ENV=development
 
-.PHONY: install run test lint bench
+.PHONY: install install-dev run test lint bench lock
 
+# Runtime packages only (hashes checked): what `make run` needs.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+# The same plus the test tools: what `make test` and CI need.
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-dev.lock
+	rm -f $(VENV)/.dev-installed-* && touch $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
+
+# After editing pyproject.toml's dependencies: both lock files again, with hashes.
+lock: install-dev
+	$(BIN)/pip-compile -q --generate-hashes --no-emit-index-url --no-emit-find-links \
+		--strip-extras --output-file=requirements.lock pyproject.toml
+	$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --strip-extras --extra=dev --output-file=requirements-dev.lock pyproject.toml
 
 run: install
 	$(DEV) $(BIN)/preceptor db upgrade
@@ -22,7 +39,7 @@ run: install
 	@echo "Preceptor is at http://127.0.0.1:8000 (Ctrl-C stops it)"
 	$(DEV) $(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -30,5 +47,5 @@ lint: install
 test: lint
 	$(BIN)/pytest -n auto --dist worksteal $(ARGS)
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/run.py

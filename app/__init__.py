@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from app import database as _database  # noqa: F401 (SQLite connection and transaction events)
+from app import database as _database  # SQLite connection and transaction events too
 from app.api.routes import bp as api_bp
 from app.api.token_routes import bp as api_tokens_bp
 from app.auth.routes import bp as auth_bp
@@ -58,6 +58,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseId
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
+    _database.create_sqlite_file_privately(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.REPOSITORY_MIGRATIONS))
     login_manager.init_app(app)

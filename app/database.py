@@ -14,13 +14,15 @@ PostgreSQL needs none of this: its check-then-write rules lock rows
 (app.rows.lock_user) or rest on constraints.
 """
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection, Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -85,3 +87,17 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         driver_connection.isolation_level = ""  # the driver's BEGIN before the first write
+
+
+def create_sqlite_file_privately(database_url: str) -> None:
+    """A new SQLite database file is readable by its owner only (0600), like the secret
+    key beside it: it holds password hashes and mentees' details. SQLite gives its -wal
+    and -shm files the same mode."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))

@@ -26,3 +26,20 @@ def test_migrations_upgrade_an_empty_database_to_the_models(app):
             _db.metadata,
         )
     assert differences == []
+
+
+def test_a_new_sqlite_database_file_is_readable_by_its_owner_only(tmp_path):
+    import stat
+
+    from app import create_app
+    from tests.conftest import make_config
+
+    folder = tmp_path / "fresh"
+    app = create_app(make_config(folder, "sqlite"))
+    database = folder / "test.db"
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    with app.app_context():
+        _db.create_all()
+        _db.session.execute(_db.text("SELECT 1"))
+        _db.engine.dispose()
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
