@@ -1,6 +1,7 @@
 """The `preceptor` console commands (the same as `flask --app app ...`)."""
 
 import secrets
+import sqlite3
 import string
 import sys
 from pathlib import Path
@@ -111,6 +112,33 @@ def users_reactivate(email: str) -> None:
     click.echo(f"reactivated {user.email}")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write the whole database to FILE (SQLite online backup, or pg_dump)."""
+    from app.backup import BackupError, backup
+
+    try:
+        backup(file)
+    except (BackupError, OSError, sqlite3.Error) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up the database to {file}")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that is not empty.")
+def restore_command(file: Path, force: bool) -> None:
+    """Replace the database with FILE, a backup; refuses a non-empty one without --force."""
+    from app.backup import BackupError, restore
+
+    try:
+        restore(file, force=force)
+    except (BackupError, OSError, sqlite3.Error) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored the database from {file}")
+
+
 def _deliver_now() -> None:
     """Send what the command queued; what the mail server refuses waits for `mail retry`."""
     from app.mail import deliver_queued
@@ -206,6 +234,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(content)
     app.cli.add_command(users)
     app.cli.add_command(mail)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(reminders)
     app.cli.add_command(forum)
     app.cli.add_command(demo)
