@@ -59,6 +59,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
     _database.create_sqlite_file_privately(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", _database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.REPOSITORY_MIGRATIONS))
     login_manager.init_app(app)

@@ -101,3 +101,23 @@ def create_sqlite_file_privately(database_url: str) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+IDLE_IN_TRANSACTION_LIMIT = "60s"
+
+
+def engine_options(
+    database_url: str, *, idle_in_transaction: str = IDLE_IN_TRANSACTION_LIMIT
+) -> dict:
+    """A server database can restart under a running app: each pooled connection is
+    checked before use, so the first request after a restart works instead of failing.
+    And a connection cut half-way through a transaction (a network fault, a killed
+    worker) must not hold its locks for long: the server ends such a transaction."""
+    if make_url(database_url).drivername.startswith("sqlite"):
+        return {}
+    return {
+        "pool_pre_ping": True,
+        "connect_args": {
+            "options": f"-c idle_in_transaction_session_timeout={idle_in_transaction}"
+        },
+    }

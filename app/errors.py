@@ -1,7 +1,8 @@
 """Domain errors and the handlers that turn any error into a page or JSON."""
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -32,7 +33,9 @@ TITLES = {
     413: "That upload is too large",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "Preceptor is briefly unavailable",
 }
+RETRY_AFTER_SECONDS = 30
 
 
 def _page(status: int, message: str, code: str):
@@ -67,6 +70,24 @@ def register_error_handlers(app: Flask) -> None:
             )
         code = (error.name or "error").lower().replace(" ", "_")
         return _page(status, message, code)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        """The database is down or unreachable (or, on SQLite, busy past the timeout):
+        a clear 503, and the transaction rolled back so nothing is half-written."""
+        app.logger.error("database unavailable: %s", error.orig)
+        try:
+            db.session.rollback()
+        except OperationalError:
+            db.session.remove()  # the connection is gone; the pool checks the next one
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        message = "Preceptor cannot reach its database just now. Please try again in a minute."
+        if _wants_json():
+            return {"error": "unavailable", "message": message}, 503, headers
+        # Straight from Jinja: Flask's context processors would look up the signed-in
+        # user, in the database that is not there.
+        page = app.jinja_env.get_template("errors/unavailable.html")
+        return page.render(request=request, url_for=url_for), 503, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -5,6 +5,7 @@ from itertools import chain
 from flask import Blueprint, Flask, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
 from app.auth import sessions
@@ -65,7 +66,12 @@ def healthz() -> tuple[str, int, dict]:
 
 @bp.get("/readyz")
 def readyz() -> tuple[str, int, dict]:
-    db.session.execute(text("SELECT 1"))
+    """200 when the database answers; 503 (for the load balancer) when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except OperationalError:
+        db.session.remove()
+        return "database unavailable", 503, {"Content-Type": "text/plain"}
     return "ok", 200, {"Content-Type": "text/plain"}
 
 

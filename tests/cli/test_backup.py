@@ -1,7 +1,6 @@
 """`preceptor backup` and `restore`: a database with a row in every table goes to one file
 and comes back into an empty database the same, row for row, on SQLite and PostgreSQL."""
 
-
 import pytest
 from sqlalchemy import create_engine, exists, make_url, select
 
