@@ -4,6 +4,8 @@ import html
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.auth.models import Role
@@ -262,3 +264,31 @@ def test_posting_without_a_file_says_to_choose_one(coordinator):
     )
     assert response.status_code == 422
     assert "Choose a CSV file to import." in response.get_data(as_text=True)
+
+
+CELL = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["resident", "student", "ana@hospital.example", "research;teaching", '"', ""]),
+)
+CSV_LIKE = st.lists(st.lists(CELL, max_size=7).map(",".join), max_size=8).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=500), CSV_LIKE.map(lambda rows: HEADER + rows)))
+def test_any_text_gives_rows_or_problems_at_real_lines(text):
+    rows, problems = parse_mentees_csv(text)
+    assert not (rows and problems)
+    line_count = max(1, text.count("\n") + text.count("\r") + 1)
+    for line, message in problems:
+        assert 1 <= line <= line_count and message.strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_decode_or_say_why(data):
+    try:
+        decoded = decode_upload(data)
+    except UnreadableFile as error:
+        assert str(error).strip()
+    else:
+        assert isinstance(decoded, str)
