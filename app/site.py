@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
+from app import permissions
 from app.auth import sessions
 from app.auth.models import User
 from app.certification import service as certification
@@ -32,6 +33,16 @@ def load_user(cookie_id: str) -> User | None:
     user = row.user
     user.signed_in_session, user.cookie_id = row, cookie_id
     return user
+
+
+@bp.app_context_processor
+def permissions_for_templates() -> dict:
+    """The rules of app.permissions, for the signed-in user, as templates ask them."""
+    return {
+        "is_staff": lambda: permissions.is_staff(current_user),
+        "can_moderate": lambda: permissions.can_moderate(current_user),
+        "can_manage_categories": lambda: permissions.can_manage_categories(current_user),
+    }
 
 
 NOT_SEEN = frozenset({"static", "site.healthz", "site.readyz"})

@@ -7,14 +7,14 @@ from flask import g, request
 from flask_limiter.util import get_remote_address
 
 from app.api import tokens
-from app.auth.models import STAFF_ROLES, Role, User
+from app.auth.models import Role, User
 from app.clock import utcnow
 from app.errors import Forbidden, PreceptorError
 from app.extensions import db
+from app.permissions import can_read_mentor
 
 # Only these roles read mentor data (the contract in DESIGN.md); a token acts with its
 # owner's roles.
-MENTOR_DATA_ROLES = STAFF_ROLES
 
 
 class Unauthorized(PreceptorError):
@@ -67,6 +67,6 @@ def token_required(*roles: Role) -> Callable:
 def require_mentor_reader(mentor_id: int) -> User:
     """Coordinators and admins read every mentor; anyone else only their own record."""
     user = require_user()
-    if not user.has_role(*MENTOR_DATA_ROLES) and user.id != mentor_id:
+    if not can_read_mentor(user, mentor_id):
         raise Forbidden("This token can read only its owner's own mentor record.")
     return user

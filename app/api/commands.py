@@ -3,10 +3,10 @@
 import click
 
 from app.api import tokens
-from app.api.auth import MENTOR_DATA_ROLES
 from app.auth import service as auth
 from app.clock import utcnow
 from app.extensions import db
+from app.permissions import is_staff
 
 tokens_group = click.Group("tokens", help="API tokens for the JSON API (/api/v1).")
 
@@ -24,7 +24,7 @@ def tokens_create(email: str, label: str) -> None:
     except tokens.TokenError as error:
         raise click.UsageError(f"--name: {error}") from None
     db.session.commit()
-    if not user.has_role(*MENTOR_DATA_ROLES):
+    if not is_staff(user):
         click.echo(
             f"warning: {user.email} is neither coordinator nor admin, so this token cannot "
             "read mentor data or make matches.",

@@ -6,7 +6,6 @@ from werkzeug.wrappers import Response
 
 from app.api import payloads, service
 from app.api.auth import (
-    MENTOR_DATA_ROLES,
     api_user,
     rate_limit_key,
     require_mentor_reader,
@@ -28,6 +27,7 @@ from app.clock import utcnow
 from app.extensions import csrf, db, limiter
 from app.matching import service as matching
 from app.matching.service import MentorNotEligible
+from app.permissions import STAFF
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies here: a bearer token cannot be sent by another site's form
@@ -71,7 +71,7 @@ def get_certificate(code: str) -> dict:
 
 
 @bp.get("/mentors")
-@token_required(*MENTOR_DATA_ROLES)
+@token_required(*STAFF)
 def list_mentors() -> dict:
     paging = PageRequest.from_args(request.args)
     rows = service.mentor_standings(
@@ -107,14 +107,14 @@ def get_eligibility(mentor_id: int) -> dict:
 
 
 @bp.get("/mentees")
-@token_required(*MENTOR_DATA_ROLES)
+@token_required(*STAFF)
 def list_mentees() -> dict:
     paging = PageRequest.from_args(request.args)
     return paging.envelope(matching.list_mentees(), payloads.mentee_payload)
 
 
 @bp.get("/matches")
-@token_required(*MENTOR_DATA_ROLES)
+@token_required(*STAFF)
 def list_matches() -> dict:
     paging = PageRequest.from_args(request.args)
     found = matching.matches(
@@ -125,7 +125,7 @@ def list_matches() -> dict:
 
 
 @bp.post("/matches")
-@token_required(*MENTOR_DATA_ROLES)
+@token_required(*STAFF)
 def create_match() -> tuple[dict, int]:
     ids = id_fields(json_object(json_body(request)), "mentor_id", "mentee_id")
     mentor, mentee = service.get_mentor(ids["mentor_id"]), service.get_mentee(ids["mentee_id"])

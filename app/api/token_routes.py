@@ -6,12 +6,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from app.api import tokens
-from app.api.auth import MENTOR_DATA_ROLES
 from app.api.forms import CreateTokenForm
 from app.auth.access import role_required
 from app.clock import utcnow
 from app.errors import TITLES, PreceptorError
 from app.extensions import db
+from app.permissions import STAFF
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/api/tokens")
 
@@ -48,13 +48,13 @@ def _list_page(form: CreateTokenForm, status: int = 200) -> tuple[str, int]:
 
 
 @bp.get("")
-@role_required(*MENTOR_DATA_ROLES)
+@role_required(*STAFF)
 def list_tokens() -> tuple[str, int]:
     return _list_page(CreateTokenForm())
 
 
 @bp.post("")
-@role_required(*MENTOR_DATA_ROLES)
+@role_required(*STAFF)
 def create_token() -> tuple[str, int] | Response:
     form = CreateTokenForm()
     if not form.validate_on_submit():
@@ -70,7 +70,7 @@ def create_token() -> tuple[str, int] | Response:
 
 
 @bp.post("/<int:token_id>/revoke")
-@role_required(*MENTOR_DATA_ROLES)
+@role_required(*STAFF)
 def revoke_token(token_id: int) -> Response:
     # CSRFProtect has already checked the form's token.
     token = tokens.get_own_token(current_user, token_id)

@@ -60,13 +60,16 @@ def bearer_value(header_value: str | None) -> str | None:
 
 
 def find_active_token(plaintext: str | None) -> ApiToken | None:
+    """The unrevoked token, if its owner's account is active (a deactivated account's
+    tokens stop working with its sessions)."""
     if not plaintext:
         return None
-    return db.session.scalar(
+    token = db.session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None)
         )
     )
+    return token if token is not None and token.user.is_active else None
 
 
 def record_use(token: ApiToken, *, now: datetime) -> bool:

@@ -16,9 +16,6 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-# Coordinators and admins: they see every mentor's data and act on it.
-STAFF_ROLES = (Role.COORDINATOR, Role.ADMIN)
-
 ROLE_ENUM = value_enum(Role, "role")
 
 

@@ -21,11 +21,12 @@ from app.auth.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from app.auth.models import STAFF_ROLES, Role, User
+from app.auth.models import Role, User
 from app.clock import utcnow
 from app.errors import NotFound
 from app.extensions import db, limiter
 from app.mail import send_mail
+from app.permissions import STAFF, roles_grantable_by
 from app.urls import external_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -157,10 +158,10 @@ def reset_password(token: str) -> Response | str:
 
 
 @bp.route("/invite", methods=["GET", "POST"])
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def invite() -> Response | str:
     form = InviteForm()
-    grantable = service.roles_grantable_by(current_user)
+    grantable = roles_grantable_by(current_user)
     form.roles.choices = [(role.value, role.value.capitalize()) for role in grantable]
     if request.method == "GET":
         form.roles.data = [Role.MENTOR.value]

@@ -177,15 +177,6 @@ def accept_invite(invite: Invite, *, name: str, password: str, now: datetime) ->
     return create_user(invite.email, name, password, {Role(value) for value in invite.roles})
 
 
-def roles_grantable_by(user: User) -> list[Role]:
-    """Admins may invite any role; coordinators invite mentors only."""
-    if user.has_role(Role.ADMIN):
-        return list(Role)
-    if user.has_role(Role.COORDINATOR):
-        return [Role.MENTOR]
-    return []
-
-
 def may_sign_up(email: str, allowed_domains: tuple[str, ...]) -> bool:
     domain = normalize_email(email).rpartition("@")[2]
     return bool(domain) and domain in allowed_domains

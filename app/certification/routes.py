@@ -11,12 +11,12 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app.auth.access import role_required
-from app.auth.models import STAFF_ROLES
 from app.certification import credential, service
 from app.certification.forms import ReasonForm, RecognitionForm
 from app.clock import utcnow
 from app.errors import Forbidden
 from app.extensions import db
+from app.permissions import STAFF, can_view_certificate
 from app.urls import base_url, external_url
 
 bp = Blueprint("certification", __name__)
@@ -25,7 +25,7 @@ bp = Blueprint("certification", __name__)
 def _certificate_for_viewer(code: str):
     """The holder, coordinators and admins may see a certificate's private views."""
     certificate = service.get_by_code(code)
-    if certificate.user_id != current_user.id and not current_user.has_role(*STAFF_ROLES):
+    if not can_view_certificate(current_user, certificate):
         raise Forbidden("Only the holder and program coordinators can open this certificate.")
     return certificate
 
@@ -118,13 +118,13 @@ def set_recognition(code: str) -> Response:
 
 
 @bp.post("/certificates/<code>/revoke")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def revoke(code: str) -> Response | tuple[str, int]:
     return _change_state(code, service.revoke, "revoked")
 
 
 @bp.post("/certificates/<code>/reinstate")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def reinstate(code: str) -> Response | tuple[str, int]:
     return _change_state(code, service.reinstate, "reinstated")
 

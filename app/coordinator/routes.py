@@ -3,13 +3,14 @@ from sqlalchemy import select
 
 from app.audit import service as audit
 from app.auth.access import role_required
-from app.auth.models import STAFF_ROLES, Role, User
+from app.auth.models import Role, User
 from app.certification import service as certification
 from app.certification import standing
 from app.clock import utcnow
 from app.coordinator import service
 from app.errors import NotFound
 from app.extensions import db
+from app.permissions import STAFF
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -19,7 +20,7 @@ def _program_certification():
 
 
 @bp.get("/")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def dashboard() -> str:
     filters = service.Filters.from_args(request.args)
     board = service.dashboard(filters, _program_certification(), now=utcnow())
@@ -27,7 +28,7 @@ def dashboard() -> str:
 
 
 @bp.get("/mentors.csv")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def export_csv() -> Response:
     filters = service.Filters.from_args(request.args)
     now = utcnow()
@@ -42,7 +43,7 @@ def export_csv() -> Response:
 
 
 @bp.get("/mentors/<int:mentor_id>/")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def mentor(mentor_id: int) -> str:
     person = db.session.scalar(select(User).where(User.id == mentor_id))
     if person is None or not person.has_role(Role.MENTOR):

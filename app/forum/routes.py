@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from app import permissions
 from app.auth.access import role_required
 from app.auth.models import Role
 from app.clock import utcnow
@@ -48,13 +49,10 @@ def forum_helpers() -> dict:
         "forum_author": lambda author, anonymous: service.author_name(
             author, anonymous, current_user
         ),
-        "forum_reveals": lambda author, anonymous: service.reveals_author(
-            author, anonymous, current_user
+        "forum_reveals": lambda author, anonymous: permissions.can_see_author(
+            current_user, author, anonymous
         ),
-        "forum_can_see": lambda post: service.can_see_content(post, current_user),
-        "is_moderator": lambda: (
-            current_user.is_authenticated and service.is_moderator(current_user)
-        ),
+        "post_actions": lambda post: permissions.post_actions(current_user, post),
     }
 
 
@@ -118,7 +116,7 @@ def index() -> Page:
     return render_template(
         "forum/index.html",
         summaries=service.category_summaries(),
-        open_reports=service.open_report_count() if service.is_moderator(current_user) else 0,
+        open_reports=service.open_report_count() if permissions.can_moderate(current_user) else 0,
     )
 
 
@@ -137,7 +135,7 @@ def thread(thread_id: int) -> Page:
     thread = service.get_thread(thread_id)
     view = service.thread_page(thread, current_user, _page_arg())
     move_form = None
-    if service.is_moderator(current_user):
+    if permissions.can_moderate(current_user):
         move_form = MoveForm(category=str(thread.category_id))
         move_form.category.choices = [SelectChoice(str(c.id), c.name) for c in service.categories()]
     page = render_template(
@@ -162,7 +160,7 @@ def post(post_id: int) -> Response:
 @login_required
 def history(post_id: int) -> Page:
     post = service.get_post(post_id)
-    if not service.can_see_content(post, current_user):
+    if not permissions.can_see_post(current_user, post):
         abort(404)
     return render_template("forum/history.html", post=post, revisions=service.revisions(post))
 
@@ -174,7 +172,7 @@ def search() -> Page:
     results = None
     if query:
         results = forum_search.search(
-            query, page=_page_arg(), include_hidden=service.is_moderator(current_user)
+            query, page=_page_arg(), include_hidden=permissions.can_moderate(current_user)
         )
     return render_template("forum/search.html", query=query, results=results)
 
@@ -316,7 +314,7 @@ def lesson_discussion(lesson_id: int) -> Page | Response:
 @login_required
 def report(post_id: int) -> Page | Response:
     post = service.get_post(post_id)
-    if not service.can_see_content(post, current_user):
+    if not permissions.can_see_post(current_user, post):
         abort(404)
     form = ReasonForm()
     if form.validate_on_submit():
@@ -385,11 +383,8 @@ def digest_setting() -> Response:
 # --- moderation ---------------------------------------------------------------------------
 
 
-MODERATORS = service.MODERATOR_ROLES
-
-
 @bp.route("/p/<int:post_id>/hide", methods=["GET", "POST"])
-@role_required(*MODERATORS)
+@role_required(*permissions.MODERATORS)
 def hide(post_id: int) -> Page | Response:
     post = service.get_post(post_id)
     form = ReasonForm()
@@ -403,7 +398,7 @@ def hide(post_id: int) -> Page | Response:
 
 
 @bp.post("/p/<int:post_id>/restore")
-@role_required(*MODERATORS)
+@role_required(*permissions.MODERATORS)
 def restore(post_id: int) -> Response:
     post = service.get_post(post_id)
     service.restore_post(current_user, post, now=utcnow())
@@ -413,7 +408,7 @@ def restore(post_id: int) -> Response:
 
 
 @bp.post("/t/<int:thread_id>/lock")
-@role_required(*MODERATORS)
+@role_required(*permissions.MODERATORS)
 def lock(thread_id: int) -> Response:
     thread = service.get_thread(thread_id)
     locked = request.form.get("locked") == "1"
@@ -424,7 +419,7 @@ def lock(thread_id: int) -> Response:
 
 
 @bp.post("/t/<int:thread_id>/pin")
-@role_required(*MODERATORS)
+@role_required(*permissions.MODERATORS)
 def pin(thread_id: int) -> Response:
     thread = service.get_thread(thread_id)
     pinned = request.form.get("pinned") == "1"
@@ -435,7 +430,7 @@ def pin(thread_id: int) -> Response:
 
 
 @bp.post("/t/<int:thread_id>/move")
-@role_required(*MODERATORS)
+@role_required(*permissions.MODERATORS)
 def move(thread_id: int) -> Response:
     thread = service.get_thread(thread_id)
     form = MoveForm()
@@ -450,7 +445,7 @@ def move(thread_id: int) -> Response:
 
 
 @bp.get("/reports/")
-@role_required(*MODERATORS)
+@role_required(*permissions.MODERATORS)
 def reports() -> Page:
     return render_template(
         "forum/reports.html", reports=service.open_reports(), action_form=FlaskForm()
@@ -458,13 +453,13 @@ def reports() -> Page:
 
 
 @bp.get("/moderation-log/")
-@role_required(*MODERATORS)
+@role_required(*permissions.MODERATORS)
 def moderation_log() -> Page:
     return render_template("forum/moderation_log.html", log=service.moderation_log(_page_arg()))
 
 
 @bp.post("/reports/<int:report_id>/dismiss")
-@role_required(*MODERATORS)
+@role_required(*permissions.MODERATORS)
 def dismiss_report(report_id: int) -> Response:
     service.dismiss_report(current_user, report_id, now=utcnow())
     db.session.commit()

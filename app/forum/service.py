@@ -12,9 +12,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app import permissions
 from app.audit import service as audit
 from app.audit.models import AuditAction, AuditEvent
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.courses.models import Course, Lesson
 from app.errors import Forbidden, NotFound, PreceptorError
 from app.extensions import db
@@ -33,7 +34,6 @@ from app.forum.models import (
     Watch,
 )
 
-MODERATOR_ROLES = (Role.EDUCATOR, Role.COORDINATOR, Role.ADMIN)
 POSTS_PER_PAGE = 20
 THREADS_PER_PAGE = 30
 ANONYMOUS_LABEL = "Anonymous mentor"
@@ -71,26 +71,17 @@ class AlreadyReported(PreceptorError):
     status, code = 409, "already_reported"
 
 
-def is_moderator(user: User) -> bool:
-    return user.has_role(*MODERATOR_ROLES)
-
-
 def _require_moderator(user: User) -> None:
-    if not is_moderator(user):
+    if not permissions.can_moderate(user):
         raise Forbidden("Only moderators (educators, coordinators, admins) can do this.")
-
-
-def reveals_author(author: User | None, anonymous: bool, viewer: User) -> bool:
-    """Anonymous posts hide their author from everyone but the author and moderators."""
-    if author is None:
-        return False
-    return not anonymous or author.id == viewer.id or is_moderator(viewer)
 
 
 def author_name(author: User | None, anonymous: bool, viewer: User) -> str:
     if author is None:
         return "Former member"
-    return author.name if reveals_author(author, anonymous, viewer) else ANONYMOUS_LABEL
+    if permissions.can_see_author(viewer, author, anonymous):
+        return author.name
+    return ANONYMOUS_LABEL
 
 
 # --- categories ---------------------------------------------------------------------------
@@ -337,12 +328,6 @@ def revisions(post: Post) -> list[PostRevision]:
     )
 
 
-def can_see_content(post: Post, viewer: User) -> bool:
-    if post.deleted_at is not None:
-        return False
-    return post.hidden_at is None or is_moderator(viewer)
-
-
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -494,8 +479,7 @@ def start_thread(
 
 
 def check_open_for_replies(user: User, thread: Thread) -> None:
-    """A locked thread takes replies from moderators only."""
-    if thread.is_locked and not is_moderator(user):
+    if not permissions.can_reply(user, thread):
         raise ThreadLocked("This thread is locked: it takes no more replies.")
 
 
@@ -506,15 +490,16 @@ def reply(user: User, thread: Thread, body: str, *, anonymous: bool = False, now
 
 
 def check_changeable(user: User, post: Post) -> None:
-    """Authors edit and delete their own live posts, and not in a locked thread."""
+    """permissions.can_change_post decides; this says why not."""
+    if permissions.can_change_post(user, post):
+        return
     if post.author_id != user.id:
         raise Forbidden("You can only change your own posts.")
     if post.deleted_at is not None:
         raise NotFound("That post was deleted.")
     if post.hidden_at is not None:
         raise Forbidden("A moderator hid this post, so it cannot be changed.")
-    if post.thread.is_locked and not is_moderator(user):
-        raise ThreadLocked("This thread is locked: its posts can no longer be changed.")
+    raise ThreadLocked("This thread is locked: its posts can no longer be changed.")
 
 
 def edit_post(user: User, post: Post, body: str, *, title: str | None = None, now: datetime):
@@ -555,9 +540,9 @@ def delete_post(user: User, post: Post, *, now: datetime) -> None:
 
 def toggle_helpful(user: User, post: Post, *, now: datetime) -> bool:
     """Marks or unmarks; the new state. Not on one's own post."""
-    if post.author_id == user.id:
-        raise Forbidden("You cannot mark your own post helpful.")
-    if not post.is_visible:
+    if not permissions.can_mark_helpful(user, post):
+        if post.author_id == user.id:
+            raise Forbidden("You cannot mark your own post helpful.")
         raise NotFound("That post is not available.")
     mark = db.session.scalar(
         select(HelpfulMark).where(HelpfulMark.post_id == post.id, HelpfulMark.user_id == user.id)
@@ -579,11 +564,11 @@ def toggle_helpful(user: User, post: Post, *, now: datetime) -> bool:
 def toggle_answer(user: User, post: Post, *, now: datetime) -> bool:
     """The thread's author (or a moderator) marks a reply as the answer, or unmarks it."""
     thread = post.thread
-    if thread.author_id != user.id and not is_moderator(user):
-        raise Forbidden("Only the person who started the thread can choose its answer.")
-    if post.number == 1 or not post.is_visible:
-        raise Forbidden("Only a visible reply can be the answer.")
-    if post.author_id is not None and post.author_id == thread.author_id:
+    if not permissions.can_choose_answer(user, post):
+        if thread.author_id != user.id and not permissions.can_moderate(user):
+            raise Forbidden("Only the person who started the thread can choose its answer.")
+        if post.number == 1 or not post.is_visible:
+            raise Forbidden("Only a visible reply can be the answer.")
         raise Forbidden("The answer is a reply from someone else.")
     if thread.answer_post_id == post.id:
         thread.answer_post_id = None
@@ -791,9 +776,9 @@ def move_thread(moderator: User, thread: Thread, category: Category, *, now: dat
 
 
 def report_post(user: User, post: Post, *, reason: str, now: datetime) -> Report:
-    if not post.is_visible:
-        raise NotFound("That post is not available.")
-    if post.author_id == user.id:
+    if not permissions.can_report(user, post):
+        if not post.is_visible:
+            raise NotFound("That post is not available.")
         raise Forbidden("You cannot report your own post; edit or delete it instead.")
     open_report = db.session.scalar(
         select(Report.id).where(
@@ -855,7 +840,7 @@ def dismiss_report(moderator: User, report_id: int, *, now: datetime) -> Report:
 
 def quote(post: Post, viewer: User) -> str:
     """Markdown that quotes a post, for the reply form."""
-    if not can_see_content(post, viewer):
+    if not permissions.can_see_post(viewer, post):
         return ""
     # The quote is read by everyone, so it names only what everyone may see.
     who = ANONYMOUS_LABEL if post.anonymous else author_name(post.author, False, viewer)

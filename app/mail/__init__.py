@@ -6,6 +6,7 @@ outbox. A message the mail server refuses stays queued, with its error, for
 """
 
 import smtplib
+import ssl
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -55,7 +56,7 @@ def _transmit(message: EmailMessage, *, now: datetime) -> None:
     config = current_app.config
     if config["MAIL_SERVER"]:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-            smtp.starttls()
+            smtp.starttls(context=ssl.create_default_context())  # verify the server
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             smtp.send_message(message)

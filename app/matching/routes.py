@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app.auth.access import role_required
-from app.auth.models import STAFF_ROLES, Role, User
+from app.auth.models import Role, User
 from app.clock import utcnow
 from app.extensions import db
 from app.mail import send_mail
@@ -20,6 +20,7 @@ from app.matching.forms import (
     ProfileForm,
 )
 from app.matching.models import CareerStage, Match, MatchKind, Mentee
+from app.permissions import STAFF
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
 profile_bp = Blueprint("mentor_profile", __name__)
@@ -63,13 +64,13 @@ def edit_profile() -> Page | Response:
 
 
 @bp.get("/")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def list_mentees() -> Page:
     return _mentees_page()
 
 
 @bp.post("/mentees")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def add_mentee() -> Page | Response:
     form = MenteeForm()
     if not form.validate_on_submit():
@@ -92,7 +93,7 @@ def add_mentee() -> Page | Response:
 
 
 @bp.post("/import")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def import_mentees() -> Page | Response:
     form = MenteeImportForm()
     if not form.validate_on_submit():
@@ -153,13 +154,13 @@ def _mentees_page(
 
 
 @bp.get("/mentees/<int:mentee_id>/")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def show_mentee(mentee_id: int) -> Page:
     return _mentee_page(service.get_mentee(mentee_id))
 
 
 @bp.post("/mentees/<int:mentee_id>/match")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def match_mentee(mentee_id: int) -> Page | Response:
     mentee = service.get_mentee(mentee_id)
     form = MatchForm()
@@ -194,7 +195,7 @@ def match_mentee(mentee_id: int) -> Page | Response:
 
 
 @bp.post("/matches/<int:match_id>/end")
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def end_match(match_id: int) -> Page | Response:
     match = service.get_match(match_id)
     form = EndMatchForm(prefix=f"end-{match.id}")
@@ -263,7 +264,7 @@ def _announce_match(mentor: User, mentee: Mentee) -> None:
 
 
 @bp.route("/peers", methods=["GET", "POST"])
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def peers() -> Page | Response:
     form = PeerMatchForm()
     if not form.is_submitted():

@@ -4,11 +4,12 @@ from werkzeug.wrappers import Response
 
 from app.auth import service as auth
 from app.auth.access import role_required
-from app.auth.models import STAFF_ROLES, Role
+from app.auth.models import Role
 from app.certification import service as certification
 from app.clock import utcnow
 from app.database import writes
 from app.extensions import db
+from app.permissions import STAFF
 from app.quizzes import service
 from app.quizzes.forms import AccommodationForm, EmptyForm
 
@@ -99,7 +100,7 @@ def submit_attempt(slug: str, attempt_id: int) -> Response:
 
 
 @bp.route("/accommodations", methods=["GET", "POST"])
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def accommodations() -> str | Response:
     form = AccommodationForm()
     if form.validate_on_submit():

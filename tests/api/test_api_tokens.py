@@ -73,6 +73,23 @@ def test_a_revoked_token_no_longer_authenticates(app, coordinator):
     assert tokens.authenticate(f"Bearer {plaintext}", now=now) is None
 
 
+def test_a_deactivated_accounts_tokens_stop_working(client, coordinator, make_token):
+    from app.auth import service as auth
+
+    plaintext = make_token(coordinator)
+    assert client.get("/api/v1/mentors", headers=bearer(plaintext)).status_code == 200
+    auth.deactivate(coordinator, now=utcnow())
+    _db.session.commit()
+
+    response = client.get("/api/v1/mentors", headers=bearer(plaintext))
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "unauthorized"
+
+    auth.reactivate(coordinator)
+    _db.session.commit()
+    assert client.get("/api/v1/mentors", headers=bearer(plaintext)).status_code == 200
+
+
 def test_an_api_request_records_the_last_use_in_the_database(client, coordinator, make_token):
     plaintext = make_token(coordinator)
     assert client.get("/api/v1/mentors", headers=bearer(plaintext)).status_code == 200
