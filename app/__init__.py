@@ -1,6 +1,7 @@
 """Preceptor: training and certification for physician mentors."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app import database as _database  # SQLite connection and transaction events too
@@ -74,4 +75,8 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_delivery(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    if proxies := app.config.get("TRUSTED_PROXIES", 0):
+        # Behind nginx and the like: the client's own address (per-address rate limits)
+        # and scheme come from the headers the trusted proxies set.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app

@@ -47,6 +47,9 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Preceptor <preceptor@localhost>")
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; 0
+    # (the default) trusts none, so no client can claim another address.
+    TRUSTED_PROXIES = int(os.environ.get("PRECEPTOR_TRUSTED_PROXIES", "0"))
     RATELIMIT_HEADERS_ENABLED = True
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"

@@ -1,6 +1,7 @@
 """Schemathesis reads /api/v1/openapi.json from the app and sends generated requests, valid
 and invalid, to every operation with a coordinator's token: no 5xx, and every answer matches
-the document (status, content type, body schema, auth enforced)."""
+the document (status, content type, body schema, headers, the Allow header of a 405,
+required headers, auth enforced, created resources readable)."""
 
 import pytest
 import schemathesis
@@ -8,8 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    ensure_resource_availability,
     ignored_auth,
+    missing_required_header,
     negative_data_rejection,
     positive_data_acceptance,
     response_headers_conformance,
@@ -28,6 +32,9 @@ CHECKS = [
     ignored_auth,
     negative_data_rejection,
     positive_data_acceptance,
+    missing_required_header,
+    allow_header_conformance,
+    ensure_resource_availability,
 ]
 OPERATIONS = [(method.upper(), path) for path, item in PATHS.items() for method in item]
 

@@ -38,3 +38,34 @@ def test_too_many_attempts_from_one_address_across_accounts_are_limited(client, 
 def test_viewing_the_form_is_not_limited(client, mentor):
     for _ in range(8):
         assert client.get("/auth/login").status_code == 200
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_the_address_limit_counts_the_client_behind_trusted_proxies_only(
+    app, make_user, tmp_path, database, proxies
+):
+    """Behind one trusted proxy, two clients have their own budgets; with none trusted,
+    a made-up X-Forwarded-For changes nothing (everyone is the proxy's address)."""
+    from app import create_app
+    from tests.conftest import make_config
+
+    served = create_app(
+        make_config(
+            tmp_path,
+            database,
+            LOGIN_LIMIT_PER_ACCOUNT="100 per 15 minutes",
+            LOGIN_LIMIT_PER_ADDRESS="5 per 15 minutes",
+            TRUSTED_PROXIES=proxies,
+        )
+    )
+    users = [make_user() for _ in range(10)]
+
+    def tries_from(address: str, people) -> list[int]:
+        client = served.test_client()
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = address
+        return [log_in(client, u, password="wrong-password-again").status_code for u in people]
+
+    first = tries_from("203.0.113.7", users[:5])
+    second = tries_from("198.51.100.9", users[5:])
+    assert first == [422] * 5
+    assert second == ([422] * 5 if proxies else [429] * 5)
