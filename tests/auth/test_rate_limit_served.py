@@ -125,3 +125,14 @@ def test_several_workers_share_the_limits_through_redis(tmp_path):
     with make_run_server(tmp_path, "--workers", "3", RATELIMIT_STORAGE_URI=storage) as url:
         account = sign_in_statuses(url, ["mentor@hospital.example"] * 14, "wrong-password-x1")
         assert account == [422] * 10 + [429] * 4
+
+
+def test_the_access_log_never_shows_a_reset_or_invitation_secret(tmp_path):
+    with make_run_server(tmp_path) as url:
+        for path in ("/auth/reset/secret-token-abc", "/auth/accept/secret-token-def?x=1"):
+            requests.get(url + path, timeout=5)
+        requests.get(url + "/healthz", timeout=5)
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert "GET /auth/reset/*** " in log and "GET /auth/accept/***?x=1 " in log
+    assert "secret-token" not in log
+    assert "GET /healthz " in log
