@@ -88,13 +88,18 @@ def users_create(email: str, name: str, roles: tuple[str, ...], password: str | 
         click.echo(f"password: {password}")
 
 
+def _account(email: str):
+    user = auth.find_user(email)
+    if user is None:
+        raise click.UsageError(f"--email: there is no account for {email}")
+    return user
+
+
 @users.command("deactivate")
 @click.option("--email", required=True)
 def users_deactivate(email: str) -> None:
     """Refuse the account's sign-ins and sign out every device it is signed in on."""
-    user = auth.find_user(email)
-    if user is None:
-        raise click.UsageError(f"--email: there is no account for {email}")
+    user = _account(email)
     auth.deactivate(user, now=utcnow())
     db.session.commit()
     click.echo(f"deactivated {user.email}: signed out everywhere, sign-in refused")
@@ -104,9 +109,7 @@ def users_deactivate(email: str) -> None:
 @click.option("--email", required=True)
 def users_reactivate(email: str) -> None:
     """Let a deactivated account sign in again."""
-    user = auth.find_user(email)
-    if user is None:
-        raise click.UsageError(f"--email: there is no account for {email}")
+    user = _account(email)
     auth.reactivate(user)
     db.session.commit()
     click.echo(f"reactivated {user.email}")
