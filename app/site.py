@@ -2,7 +2,7 @@
 
 from itertools import chain
 
-from flask import Blueprint, Flask, abort, render_template, request
+from flask import Blueprint, Flask, abort, g, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -20,7 +20,7 @@ bp = Blueprint("site", __name__)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 
@@ -45,6 +45,7 @@ def permissions_for_templates() -> dict:
     }
 
 
+HSTS_SECONDS = 365 * 24 * 60 * 60
 NOT_SEEN = frozenset({"static", "site.healthz", "site.readyz"})
 
 
@@ -54,6 +55,7 @@ def note_last_seen() -> None:
     in its own commit before the view runs, so no page has to write it."""
     if request.endpoint in NOT_SEEN or not current_user.is_authenticated:
         return
+    g.signed_in = True
     now = utcnow()
     if sessions.needs_touch(current_user.signed_in_session, now=now):
         sessions.touch(current_user.signed_in_session, now=now)
@@ -124,4 +126,11 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
+        if g.get("signed_in"):
+            # A signed-in page (progress, mentees, the forum) is kept by no cache or proxy.
+            response.headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure and not app.config["IS_DEVELOPMENT"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={HSTS_SECONDS}; includeSubDomains"
+            )
         return response

@@ -147,10 +147,28 @@ def test_the_production_config_sets_secure_cookies():
 
 def test_security_headers_are_on_every_page(client):
     headers = client.get("/auth/login").headers
-    assert "script-src 'self'" in headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    policy = headers["Content-Security-Policy"]
+    for directive in ("script-src 'self'", "frame-ancestors 'none'", "object-src 'none'",
+                      "base-uri 'none'", "form-action 'self'"):  # fmt: skip
+        assert directive in policy
     assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "Cache-Control" not in headers, "a public page may be cached"
+    assert "Strict-Transport-Security" not in headers, "not over plain http"
+
+
+def test_signed_in_pages_are_never_stored_by_a_cache(client, mentor):
+    log_in(client, mentor)
+    for url in ("/courses/", "/me/", "/forum/"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
+
+
+def test_https_outside_development_sends_hsts_for_a_year(tmp_path):
+    production = make_config(tmp_path, "sqlite", IS_DEVELOPMENT=False)
+    client = create_app(production).test_client()
+    headers = client.get("/auth/login", base_url="https://localhost").headers
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert "Strict-Transport-Security" not in client.get("/auth/login").headers
 
 
 @pytest.mark.parametrize(
