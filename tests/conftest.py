@@ -357,9 +357,26 @@ def _csrf(page: str) -> str:
     return match.group(1)
 
 
+def closing_wsgi(app):
+    """The app with its response read and closed inside the WSGI call. Werkzeug's
+    development server skips close() (where queued mail goes out) when the client
+    resets the connection first, which a browser may do after a redirect; gunicorn
+    always closes. Reading the response first makes the test servers deterministic."""
+
+    def wrapped(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return list(response)
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return wrapped
+
+
 @pytest.fixture
 def served(app: Flask) -> Iterator[Served]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_wsgi(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="served-app", daemon=True)
     thread.start()
     try:

@@ -14,6 +14,7 @@ import shutil
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from app.config import REPOSITORY_ROOT
 from app.content import load_content
 from app.courses.sync import sync_content
 from app.extensions import db, limiter
-from tests.conftest import PASSWORD, make_config, unavailable
+from tests.conftest import PASSWORD, closing_wsgi, make_config, unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -65,6 +66,16 @@ class LiveServer:
     mentor_email: str
     outbox: Path
     password: str = PASSWORD
+
+    def mail(self, count: int, *, seconds: float = 10) -> list[Path]:
+        """The outbox once it holds `count` messages: mail goes out just after the
+        response that queued it, so it may land a moment after the next page shows."""
+        deadline = time.monotonic() + seconds
+        while True:
+            files = sorted(self.outbox.glob("*.eml"))
+            if len(files) >= count or time.monotonic() > deadline:
+                return files
+            time.sleep(0.05)
 
 
 PROGRAM_CERTIFICATION = "physician-mentor"  # courses/certifications.yml
@@ -110,7 +121,7 @@ def _served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Served]:
         db.session.remove()
     _restore(database_file, seed_file)
 
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", _free_port(), closing_wsgi(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     live = LiveServer(
