@@ -2,8 +2,8 @@
 on every request, listed on My progress, and ended by signing out, by the user from
 another device, by a password change or when an admin deactivates the account.
 
-A session without "Keep me signed in" ends after IDLE_LIMIT without a request; one with
-it lasts REMEMBER_COOKIE_DURATION from sign-in (the remember cookie's own lifetime).
+A session without "Keep me signed in" ends after IDLE_LIMIT without a request; every
+session ends REMEMBER_COOKIE_DURATION after sign-in (the remember cookie's own lifetime).
 """
 
 import hashlib
@@ -49,9 +49,12 @@ def open_session(user: User, *, device: str, remember: bool, now: datetime) -> s
 
 
 def ends_at(row: UserSession) -> datetime:
+    """No session outlives REMEMBER_COOKIE_DURATION from sign-in, however often it is
+    used; one without "Keep me signed in" also ends after IDLE_LIMIT without a request."""
+    absolute = row.created_at + _remember_for()
     if row.remember:
-        return row.created_at + _remember_for()
-    return row.last_seen_at + IDLE_LIMIT
+        return absolute
+    return min(row.last_seen_at + IDLE_LIMIT, absolute)
 
 
 def is_live(row: UserSession, *, now: datetime) -> bool:

@@ -110,6 +110,17 @@ def test_a_session_without_remember_ends_after_12_idle_hours(app, mentor, clock)
     assert not is_signed_in(client)
 
 
+def test_even_a_session_in_constant_use_ends_30_days_after_sign_in(app, mentor, clock):
+    client = signed_in(app, mentor)
+    elapsed = timedelta(0)
+    while elapsed + timedelta(hours=11) < timedelta(days=30):
+        clock(timedelta(hours=11))  # never idle for 12 hours
+        elapsed += timedelta(hours=11)
+        assert is_signed_in(client), elapsed
+    clock(timedelta(days=30) - elapsed + timedelta(minutes=1))
+    assert not is_signed_in(client)
+
+
 def test_my_progress_lists_each_device_and_ends_one(app, mentor, db):
     phone = signed_in(app, mentor, agent=PHONE)
     laptop = signed_in(app, mentor, agent=LAPTOP, remember=True)
