@@ -6,18 +6,16 @@ requests can both check, then both write. A request that writes therefore begins
 transaction with BEGIN IMMEDIATE at its first statement, reads included: it holds
 SQLite's one write lock while it checks, and a second writer waits for it (busy_timeout)
 instead of slipping past. Requests with an unsafe method (POST and the like) write; a GET
-view that writes says so with @writes; a command marks its check-then-write part with
-`write_lock()`. Everything else (pages that only read) keeps the driver's own behavior,
-so readers never wait for a writer (WAL).
+view that writes says so with @writes. Everything else (pages that only read, commands)
+keeps the driver's own behavior, so readers never wait for a writer (WAL); the commands
+that send claim each message or reminder by a unique key instead.
 
 PostgreSQL needs none of this: its check-then-write rules lock rows
 (app.rows.lock_user) or rest on constraints.
 """
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,7 +27,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 5000
 
 View = TypeVar("View", bound=Callable)
-_write_lock_asked: ContextVar[bool] = ContextVar("write_lock_asked", default=False)
 
 
 def writes(view: View) -> View:
@@ -39,20 +36,7 @@ def writes(view: View) -> View:
     return view
 
 
-@contextmanager
-def write_lock() -> Iterator[None]:
-    """Transactions begun inside take the write lock first (for commands; requests that
-    write already do). Begin it before the first query of the work it protects."""
-    token = _write_lock_asked.set(True)
-    try:
-        yield
-    finally:
-        _write_lock_asked.reset(token)
-
-
 def takes_write_lock() -> bool:
-    if _write_lock_asked.get():
-        return True
     if not has_request_context():
         return False
     if request.method not in SAFE_METHODS:

@@ -132,7 +132,7 @@ def forgot_password() -> Response | str:
         body = render_template(
             "auth/email/no_account.txt", email=form.email.data, link=external_url("auth.login")
         )
-    send_mail(form.email.data, "Reset your Preceptor password", body)
+    send_mail(user.email if user else form.email.data, "Reset your Preceptor password", body)
     db.session.commit()
     return render_template("auth/forgot_sent.html", email=form.email.data)
 

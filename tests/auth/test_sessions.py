@@ -213,3 +213,15 @@ def test_a_forged_or_malformed_cookie_id_signs_no_one_in(app, mentor, db):
 )
 def test_devices_are_named_as_a_person_would(agent, device):
     assert sessions.describe_device(agent) == device
+
+
+def test_someone_signed_out_cannot_end_sessions(app, mentor, db):
+    signed_in(app, mentor)
+    row = db.session.scalar(db.select(UserSession))
+    stranger = app.test_client()
+    token = csrf_token(stranger, "/auth/login")
+    for url in (f"/auth/sessions/{row.id}/end", "/auth/sessions/end-others"):
+        response = stranger.post(url, data={"csrf_token": token})
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(UserSession, row.id).ended_at is None

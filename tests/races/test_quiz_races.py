@@ -102,3 +102,18 @@ def test_the_database_itself_refuses_a_second_open_attempt(ready, db):
     )
     db.session.flush()  # a submitted attempt and an open one may stand side by side
     assert attempts_of(ready) == (2, 1)
+
+
+def test_requests_that_write_take_the_write_lock_and_pages_that_read_do_not(app, synced):
+    from app.database import takes_write_lock
+
+    for method, path, expected in [
+        ("POST", "/quizzes/goals-check/start", True),
+        ("GET", "/quizzes/goals-check/", True),  # closes an expired attempt: @writes
+        ("GET", "/forum/t/1/", True),  # moves the read marker: @writes
+        ("GET", "/courses/", False),
+        ("GET", "/healthz", False),
+    ]:
+        with app.test_request_context(path, method=method):
+            assert takes_write_lock() is expected, (method, path)
+    assert takes_write_lock() is False, "outside a request, commands keep the driver's way"
