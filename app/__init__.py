@@ -1,13 +1,16 @@
 """Preceptor: training and certification for physician mentors."""
 
 from flask import Flask
+from flask.logging import default_handler
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app import database as _database  # SQLite connection and transaction events too
+from app import security_log
 from app.api.routes import bp as api_bp
 from app.api.token_routes import bp as api_tokens_bp
 from app.auth.routes import bp as auth_bp
+from app.auth.sessions import CookieSessionInterface
 from app.certification.routes import bp as certification_bp
 from app.cli import register_commands
 from app.config import Config, config_for_environment
@@ -56,6 +59,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
         instance_relative_config=False,
     )
     app.config.from_object(config)
+    security_log.configure_logging()
+    default_handler.setFormatter(security_log.UTCFormatter(security_log.LINE_FORMAT))
+    app.session_interface = CookieSessionInterface()
     app.url_map.converters["int"] = DatabaseId
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,6 @@
 
 import secrets
 import sqlite3
-import string
 import sys
 from pathlib import Path
 
@@ -31,6 +30,17 @@ def main() -> None:
 content = click.Group("content", help="Check and import courses/ and quizzes/.")
 reminders = click.Group("reminders", help="E-mail reminders (safe to run from cron).")
 users = click.Group("users", help="Manage accounts.")
+keys = click.Group("keys", help="The key that signs Open Badges credentials.")
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Sign new credentials with a new RSA key; the old one stays published for checking."""
+    from app.certification import credential
+
+    old, new = credential.rotate_signing_key(current_app.config["INSTANCE_PATH"])
+    click.echo(f"retired key {old} (still published, so what it signed still verifies)")
+    click.echo(f"new signing key {new} (RSA {credential.KEY_BITS})")
 
 
 def _content_dir(directory: str | None) -> Path:
@@ -71,21 +81,45 @@ def content_sync(directory: str | None) -> None:
 @click.option(
     "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role])
 )
-@click.option("--password", help="Generated and printed when omitted.")
+@click.option("--password", help="Omit it to e-mail (and print) a one-hour link to choose one.")
 def users_create(email: str, name: str, roles: tuple[str, ...], password: str | None) -> None:
     """Create a user with one or more roles."""
-    generated = password is None
-    password = password or generate_password()
-    if problem := password_problem(password, email=email, name=name):
+    if password is not None and (problem := password_problem(password, email=email, name=name)):
         raise click.UsageError(f"--password: {problem}")
     try:
-        user = auth.create_user(email, name, password, {Role(r) for r in roles})
+        # Without --password, a random one nobody sees: the person chooses their own
+        # through the link, so no long-lived secret is ever printed.
+        user = auth.create_user(
+            email, name, password or secrets.token_urlsafe(32), {Role(r) for r in roles}
+        )
     except auth.EmailTaken as error:
         raise click.UsageError(str(error)) from None
     db.session.commit()
     click.echo(f"created {user.email} ({', '.join(sorted(roles))})")
-    if generated:
-        click.echo(f"password: {password}")
+    if password is None:
+        link = _send_choose_password_link(user)
+        click.echo(f"choose a password within the hour: {link}")
+
+
+def _send_choose_password_link(user) -> str:
+    from flask import render_template
+
+    from app.mail import send_mail
+    from app.urls import external_url
+
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        token = auth.make_reset_token(user, secret_key=current_app.secret_key, now=utcnow())
+        link = external_url("auth.reset_password", token=token)
+        body = render_template(
+            "auth/email/new_account.txt",
+            user=user,
+            link=link,
+            minutes=current_app.config["RESET_LINK_MAX_AGE_SECONDS"] // 60,
+        )
+        send_mail(user.email, "Your Preceptor account: choose a password", body)
+    db.session.commit()
+    _deliver_now()
+    return link
 
 
 def _account(email: str):
@@ -223,12 +257,6 @@ def forum_digest() -> None:
     click.echo(f"{len(sent)} digest(s) sent")
 
 
-def generate_password() -> str:
-    """Three groups of six letters and digits (about 107 bits), easy to type from a printout."""
-    alphabet = string.ascii_letters + string.digits
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(6)) for _ in range(3))
-
-
 def register_commands(app: Flask) -> None:
     from app.api.commands import tokens_group
     from app.demo import demo
@@ -236,6 +264,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(content)
     app.cli.add_command(users)
+    app.cli.add_command(keys)
     app.cli.add_command(mail)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

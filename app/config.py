@@ -54,6 +54,7 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    HEAVY_REQUESTS_LIMIT = os.environ.get("HEAVY_REQUESTS_LIMIT", "30 per minute")
     FORUM_POSTS_PER_MINUTE = int(os.environ.get("FORUM_POSTS_PER_MINUTE", "5"))
 
     SIGNUP_EMAIL_DOMAINS = _domains(os.environ.get("SIGNUP_EMAIL_DOMAINS", ""))
@@ -64,6 +65,11 @@ class Config:
     RESET_LINK_MAX_AGE_SECONDS = 60 * 60
     INVITE_MAX_AGE_DAYS = 14
 
+    # "__Host-" names: a browser accepts them only over HTTPS, for this host and every
+    # path, so no sibling subdomain can plant or read them. Plain names over HTTP in
+    # development, where the prefix would make the browser drop the cookies.
+    SESSION_COOKIE_NAME = "session" if IS_DEVELOPMENT else "__Host-session"
+    REMEMBER_COOKIE_NAME = "remember_token" if IS_DEVELOPMENT else "__Host-remember"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = not IS_DEVELOPMENT
@@ -77,6 +83,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     IS_DEVELOPMENT = True
+    SESSION_COOKIE_NAME = "session"
+    REMEMBER_COOKIE_NAME = "remember_token"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 
@@ -84,6 +92,8 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     TESTING = True
     IS_DEVELOPMENT = True
+    SESSION_COOKIE_NAME = "session"
+    REMEMBER_COOKIE_NAME = "remember_token"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105

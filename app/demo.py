@@ -1,6 +1,8 @@
 """`preceptor demo`: demo users and their progress on an empty database, logins printed.
 Every step goes through the same services a real mentor's clicks do."""
 
+import secrets
+import string
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -188,12 +190,17 @@ def _add_forum_threads(users: dict[str, User], *, now: datetime) -> None:
             forum.set_pinned(users["educator"], thread, True, now=now)
 
 
+def generate_password() -> str:
+    """Three groups of six letters and digits (about 107 bits), easy to type from the
+    terminal. Demo accounts only: real accounts choose their own (`users create`)."""
+    alphabet = string.ascii_letters + string.digits
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(6)) for _ in range(3))
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="When the database has users, say so and succeed.")
 def demo(if_empty: bool) -> None:
     """Fill an empty database with demo users and print their logins."""
-    from app.cli import generate_password
-
     if auth.count_users():
         message = "The database already has users; the demo only fills an empty one."
         if not if_empty:

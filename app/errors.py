@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app import security_log
 from app.extensions import db
 
 
@@ -49,10 +50,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(PreceptorError)
     def domain_error(error: PreceptorError):
         db.session.rollback()
+        if error.status in (401, 403):
+            security_log.event("access_denied", code=error.code)
         return _page(error.status, str(error), error.code)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        security_log.event("csrf_failed", reason=error.description)
         message = (
             "This form had expired or did not come from this site, so nothing was saved. "
             "Go back, reload the page and try again."
@@ -63,7 +67,10 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         message = error.description or ""
+        if status in (401, 403):
+            security_log.event("access_denied", status=status)
         if status == 429:
+            security_log.event("rate_limited", limit=str(getattr(error, "limit", "") or ""))
             message = (
                 "You have tried this too many times in a short while. "
                 "Please wait a few minutes and try again."

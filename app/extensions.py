@@ -33,3 +33,15 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def heavy_work_limit():
+    """For the requests that cost the server most (a PDF, the CSV of every mentor): each
+    signed-in person gets HEAVY_REQUESTS_LIMIT, so no one can keep the workers busy."""
+    from flask import current_app
+    from flask_login import current_user
+
+    return limiter.limit(
+        lambda: current_app.config["HEAVY_REQUESTS_LIMIT"],
+        key_func=lambda: f"heavy:{current_user.get_id() or get_remote_address()}",
+    )

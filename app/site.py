@@ -74,7 +74,7 @@ def home() -> str:
 
 @bp.get("/healthz")
 def healthz() -> tuple[str, int, dict]:
-    return "ok", 200, {"Content-Type": "text/plain"}
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/readyz")
@@ -84,8 +84,8 @@ def readyz() -> tuple[str, int, dict]:
         db.session.execute(text("SELECT 1"))
     except OperationalError:
         db.session.remove()
-        return "database unavailable", 503, {"Content-Type": "text/plain"}
-    return "ok", 200, {"Content-Type": "text/plain"}
+        return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/me/")

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from app.api import tokens
 from app.api.forms import CreateTokenForm
+from app.auth import reauth
 from app.auth.access import role_required
 from app.clock import utcnow
 from app.errors import TITLES, PreceptorError
@@ -59,6 +60,8 @@ def create_token() -> tuple[str, int] | Response:
     form = CreateTokenForm()
     if not form.validate_on_submit():
         return _list_page(form, 422)
+    if page := reauth.confirm_password_first("make an API token"):
+        return page  # the label is carried over to the confirmation
     token, plaintext = tokens.create_token(current_user, form.label.data, now=utcnow())
     db.session.commit()
     # Shown on this response only: not in a redirect, a flash or the session cookie.

@@ -41,6 +41,16 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     pass
 
 
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=1024)]
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    confirm_password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+
+
 class AcceptInviteForm(NewPasswordMixin, FlaskForm):
     name = StringField("Your full name", validators=[DataRequired(), Length(max=120), single_line])
 

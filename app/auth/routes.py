@@ -9,12 +9,15 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse
 from werkzeug.wrappers import Response
 
-from app.auth import service, sessions
+from app import security_log
+from app.auth import reauth, service, sessions
 from app.auth.access import role_required, safe_next
 from app.auth.forms import (
     AcceptInviteForm,
+    ChangePasswordForm,
     ForgotPasswordForm,
     InviteForm,
     LoginForm,
@@ -22,6 +25,7 @@ from app.auth.forms import (
     SignupForm,
 )
 from app.auth.models import Role, User
+from app.auth.passwords import verify_password
 from app.clock import utcnow
 from app.errors import NotFound
 from app.extensions import db, limiter
@@ -40,9 +44,36 @@ def _limit(setting: str):
     return lambda: current_app.config[setting]
 
 
+ONE_NOTICE = parse("1 per 15 minutes")
+
+
+def _tell_owner_sign_in_is_paused(_limit) -> None:
+    """The per-account limit pauses sign-in for everyone, the owner included: tell the
+    owner (once per window), with the way back in, so a stranger's guessing is noticed."""
+    user = service.find_user(request.form.get("email", ""))
+    security_log.event("sign_in_paused", account=user.id if user else None)
+    if user is None or not limiter.limiter.hit(ONE_NOTICE, "paused-notice", user.id):
+        return
+    send_mail(
+        user.email,
+        "Sign-in to your Preceptor account is paused",
+        render_template(
+            "auth/email/sign_in_paused.txt",
+            user=user,
+            reset_link=external_url("auth.forgot_password"),
+        ),
+    )
+    db.session.commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), methods=["POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), methods=["POST"], key_func=_account_key)
+@limiter.limit(
+    _limit("LOGIN_LIMIT_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=_account_key,
+    on_breach=_tell_owner_sign_in_is_paused,
+)
 def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     destination = safe_next(request.args.get("next"), url_for("courses.catalog"))
@@ -51,9 +82,12 @@ def login() -> Response | str | tuple[str, int]:
         return render_template("auth/login.html", form=form), status
     user = service.authenticate(form.email.data, form.password.data, now=utcnow())
     if user is None:
+        account = service.find_user(form.email.data)
+        security_log.event("sign_in_failed", account=account.id if account else None)
         form.password.errors.append("That e-mail and password do not match an account.")
         return render_template("auth/login.html", form=form), 422
     if not user.is_active:
+        security_log.event("sign_in_refused_deactivated", account=user.id)
         form.email.errors.append(
             "This account is deactivated. Ask your program coordinator to reactivate it."
         )
@@ -70,6 +104,8 @@ def _sign_in(user: User, *, remember: bool = False) -> None:
     )
     db.session.commit()
     login_user(user, remember=remember)
+    reauth.mark_confirmed()
+    security_log.event("signed_in", remember=remember)
 
 
 def _sign_out() -> None:
@@ -78,6 +114,7 @@ def _sign_out() -> None:
     if current_user.is_authenticated and current_user.signed_in_session is not None:
         sessions.end_session(current_user.signed_in_session, now=utcnow())
         db.session.commit()
+        security_log.event("signed_out")
     session.clear()
     logout_user()  # after clear(): it marks the remember cookie for deletion in the session
 
@@ -97,20 +134,60 @@ def end_session(session_id: int) -> Response:
         raise NotFound("No such session.")
     if row.id == current_user.signed_in_session.id:
         return logout()
+    if page := reauth.confirm_password_first(f"sign out {row.device}"):
+        return page
     sessions.end_session(row, now=utcnow())
     db.session.commit()
+    security_log.event("session_ended", session=row.id)
     flash(f"{row.device} is signed out.")
     return redirect(url_for("site.me", _anchor="sessions"))
 
 
 @bp.post("/sessions/end-others")
 @login_required
-def end_other_sessions() -> Response:
+def end_other_sessions() -> Response | tuple[str, int]:
+    if page := reauth.confirm_password_first("sign out every other device"):
+        return page
     ended = sessions.end_all_sessions(
         current_user, now=utcnow(), keep=current_user.signed_in_session
     )
     db.session.commit()
+    security_log.event("other_sessions_ended", count=ended)
     flash("Every other device is signed out." if ended else "No other device was signed in.")
+    return redirect(url_for("site.me", _anchor="sessions"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | tuple[str, int]:
+    """The current password and a new one. Every other device is signed out; this one
+    stays signed in on a fresh session."""
+    form = ChangePasswordForm()
+    form.email_for_check = current_user.email
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("auth/change_password.html", form=form), status
+    if reauth.too_many_wrong_passwords():
+        form.current_password.errors.append("Too many wrong passwords. Try again later.")
+        return render_template("auth/change_password.html", form=form), 429
+    if not verify_password(current_user.password_hash, form.current_password.data):
+        reauth.note_wrong_password()
+        form.current_password.errors.append("That is not your current password.")
+        return render_template("auth/change_password.html", form=form), 422
+    user, remember = current_user._get_current_object(), current_user.signed_in_session.remember
+    service.set_password(user, form.password.data, now=utcnow())
+    send_mail(
+        user.email,
+        "Your Preceptor password was changed",
+        render_template(
+            "auth/email/password_changed.txt",
+            user=user,
+            reset_link=external_url("auth.forgot_password"),
+        ),
+    )
+    security_log.event("password_changed", account=user.id)
+    _sign_in(user, remember=remember)
+    flash("Your password is changed. Every other device is signed out.")
     return redirect(url_for("site.me", _anchor="sessions"))
 
 
@@ -151,6 +228,7 @@ def reset_password(token: str) -> Response | str:
         return render_template("auth/reset.html", form=form)
     service.set_password(user, form.password.data, now=utcnow())
     db.session.commit()
+    security_log.event("password_reset", account=user.id)
     session.clear()
     logout_user()
     flash("Your password is changed and every device is signed out. Sign in with the new one.")

@@ -90,7 +90,9 @@ def reactivate(user: User) -> None:
 
 
 def _reset_serializer(secret_key: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key, salt="password-reset")
+    return URLSafeSerializer(
+        secret_key, salt="password-reset", signer_kwargs={"digest_method": hashlib.sha256}
+    )
 
 
 def _fingerprint(user: User) -> str:

@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -22,6 +23,12 @@ from app.extensions import db
 IDLE_LIMIT = timedelta(hours=12)
 SEEN_EVERY = timedelta(minutes=5)  # last_seen_at is written at most this often
 COOKIE_ID = re.compile(r"^(\d{1,10})\.([A-Za-z0-9_-]{20,100})$")
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, signed with HMAC-SHA-256 rather than its SHA-1."""
+
+    digest_method = staticmethod(hashlib.sha256)
 
 
 def _hash(secret: str) -> str:

@@ -44,7 +44,9 @@ from app.certification.service import CertificateStatus, status_of
 from app.errors import PreceptorError
 
 KEY_FILE = "signing_key.pem"
-KEY_BITS = 2048
+RETIRED_KEYS_DIR = "retired_signing_keys"  # public JWKs of keys `preceptor keys rotate` replaced
+KEY_BITS = 3072  # 128-bit security (NIST SP 800-57 part 1) for every new key
+OLDEST_KEY_BITS = 2048  # a key made before 3072 still signs until it is rotated
 ALGORITHM = "RS256"
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -72,7 +74,7 @@ _loaded: dict[tuple[str, int, int], RSAPrivateKey] = {}
 
 
 def load_or_create_signing_key(instance_path: Path) -> RSAPrivateKey:
-    """The site's RSA 2048 signing key, made on first use into `signing_key.pem` (0600).
+    """The site's RSA signing key, made on first use into `signing_key.pem` (0600).
 
     Creation is atomic: the PEM is written to a private temporary file and hard-linked
     into place, which fails if another worker got there first; then that key is used.
@@ -85,30 +87,49 @@ def load_or_create_signing_key(instance_path: Path) -> RSAPrivateKey:
     cache_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     if cache_key not in _loaded:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < KEY_BITS:
-            raise ValueError(f"{path} does not hold an RSA key of at least {KEY_BITS} bits.")
+        if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < OLDEST_KEY_BITS:
+            raise ValueError(f"{path} does not hold an RSA key of at least {OLDEST_KEY_BITS} bits.")
         _loaded[cache_key] = key
     return _loaded[cache_key]
 
 
-def _create_key_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_new_key(directory: Path) -> Path:
+    """A new key in a private temporary file of `directory`; the caller moves it."""
+    directory.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".signing_key-")
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".signing_key-")
+    with os.fdopen(descriptor, "wb") as handle:  # mkstemp: mode 0600 already
+        handle.write(pem)
+    os.chmod(temporary, 0o600)
+    return Path(temporary)
+
+
+def _create_key_file(path: Path) -> None:
+    temporary = _write_new_key(path.parent)
     try:
-        with os.fdopen(descriptor, "wb") as handle:  # mkstemp: mode 0600 already
-            handle.write(pem)
-        os.chmod(temporary, 0o600)
         # Fails if another process made the key first: then theirs is the key.
         with contextlib.suppress(FileExistsError):
             os.link(temporary, path)
     finally:
         os.unlink(temporary)
+
+
+def rotate_signing_key(instance_path: Path) -> tuple[str, str]:
+    """Sign from now on with a new key; the old key's public half stays in the JWKS, so
+    every credential it signed still verifies. Returns the old and the new `kid`."""
+    instance_path = Path(instance_path)
+    old = load_or_create_signing_key(instance_path)
+    retired = instance_path / RETIRED_KEYS_DIR
+    retired.mkdir(exist_ok=True)
+    old_jwk = public_jwk(old)
+    (retired / f"{old_jwk['kid']}.json").write_text(json.dumps(old_jwk, indent=2))
+    os.replace(_write_new_key(instance_path), instance_path / KEY_FILE)  # atomic
+    return old_jwk["kid"], key_id(load_or_create_signing_key(instance_path))
 
 
 def _b64url(data: bytes) -> str:
@@ -143,8 +164,13 @@ def public_jwk(private_key: RSAPrivateKey) -> dict:
 
 
 def jwks(instance_path: Path) -> dict:
-    """The JSON Web Key Set served at /.well-known/jwks.json."""
-    return {"keys": [public_jwk(load_or_create_signing_key(instance_path))]}
+    """The JSON Web Key Set served at /.well-known/jwks.json: the signing key first, then
+    the keys it replaced (oldest last), which verify what they signed."""
+    current = public_jwk(load_or_create_signing_key(instance_path))
+    files = (Path(instance_path) / RETIRED_KEYS_DIR).glob("*.json")
+    retired = sorted(files, key=lambda file: file.stat().st_mtime_ns, reverse=True)
+    older = (json.loads(file.read_text()) for file in retired)
+    return {"keys": [current, *(key for key in older if key["kid"] != current["kid"])]}
 
 
 # --- the credential ------------------------------------------------------------------

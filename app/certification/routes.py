@@ -15,7 +15,7 @@ from app.certification import credential, service
 from app.certification.forms import ReasonForm, RecognitionForm
 from app.clock import utcnow
 from app.errors import Forbidden
-from app.extensions import db
+from app.extensions import db, heavy_work_limit
 from app.permissions import STAFF, can_view_certificate
 from app.urls import base_url, external_url
 
@@ -51,6 +51,7 @@ def show_certificate(code: str) -> str:
 
 @bp.get("/certificates/<code>.pdf")
 @login_required
+@heavy_work_limit()
 def certificate_pdf(code: str) -> Response:
     certificate = _certificate_for_viewer(code)
     page_size = "Letter" if request.args.get("size", "").lower() == "letter" else "A4"

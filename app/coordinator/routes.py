@@ -9,7 +9,7 @@ from app.certification import standing
 from app.clock import utcnow
 from app.coordinator import service
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import db, heavy_work_limit
 from app.permissions import STAFF
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -29,6 +29,7 @@ def dashboard() -> str:
 
 @bp.get("/mentors.csv")
 @role_required(*STAFF)
+@heavy_work_limit()
 def export_csv() -> Response:
     filters = service.Filters.from_args(request.args)
     now = utcnow()

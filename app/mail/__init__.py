@@ -98,9 +98,8 @@ def deliver_queued(ids: Iterable[int] | None = None) -> tuple[int, int]:
         except (OSError, smtplib.SMTPException) as error:
             mail.claimed_at, mail.last_error = None, f"{type(error).__name__}: {error}"[:1000]
             failed += 1
-            current_app.logger.warning(
-                "mail %s to %s stays queued: %s", mail_id, mail.to_address, error
-            )
+            # The message's id, not its address: the log holds no personal data.
+            current_app.logger.warning("mail %s stays queued: %s", mail_id, error)
         else:
             mail.sent_at, mail.last_error = now, None
             sent += 1

@@ -1,5 +1,6 @@
 """API tokens: the service, the page coordinators manage them on, and the console command."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from app.clock import utcnow
 from app.extensions import db as _db
 from app.matching.models import ApiToken
 from tests.api.conftest import bearer
-from tests.conftest import client_with_role, csrf_token, log_in, post_form
+from tests.conftest import PASSWORD, client_with_role, csrf_token, log_in, post_form
 
 # --- the service --------------------------------------------------------------------------
 
@@ -224,3 +225,25 @@ def test_the_command_refuses_an_unknown_user(app):
     assert result.exit_code == 2
     assert "no user with the e-mail" in result.output
     assert _db.session.scalars(select(ApiToken)).all() == []
+
+
+def test_making_a_token_long_after_sign_in_asks_for_the_password_and_keeps_the_label(
+    coordinator_client, coordinator
+):
+    from app.clock import reset_travel, travel
+
+    travel(timedelta(minutes=20))
+    try:
+        asked = post_form(coordinator_client, "/api/tokens", {"label": "Nightly sync"})
+        page = asked.get_data(as_text=True)
+        assert "Confirm it is you" in page and 'value="Nightly sync"' in page
+        assert tokens.tokens_of(coordinator) == []
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        made = coordinator_client.post(
+            "/api/tokens",
+            data={"csrf_token": token, "label": "Nightly sync", "confirm_password": PASSWORD},
+        )
+        assert made.status_code == 200 and "only time it is shown" in made.get_data(as_text=True)
+        assert [t.label for t in tokens.tokens_of(coordinator)] == ["Nightly sync"]
+    finally:
+        reset_travel()

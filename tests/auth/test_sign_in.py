@@ -106,8 +106,15 @@ def test_a_password_change_signs_out_other_sessions(app, mentor, db):
 
 
 def test_cookies_are_httponly_samesite_lax_and_secure_outside_development(tmp_path):
+    from app.config import Config
+
     production = make_config(
-        tmp_path, "sqlite", SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True
+        tmp_path,
+        "sqlite",
+        SESSION_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_SECURE=True,
+        SESSION_COOKIE_NAME=Config.SESSION_COOKIE_NAME,
+        REMEMBER_COOKIE_NAME=Config.REMEMBER_COOKIE_NAME,
     )
     app = create_app(production)
     with app.app_context():
@@ -130,19 +137,41 @@ def test_cookies_are_httponly_samesite_lax_and_secure_outside_development(tmp_pa
     response = client.post("/auth/login", data=form, **https)
     assert response.status_code == 302
     cookies = {c.split("=", 1)[0]: c.lower() for c in response.headers.getlist("Set-Cookie")}
-    for name in ("session", "remember_token"):
-        assert (
-            "httponly" in cookies[name]
-            and "samesite=lax" in cookies[name]
-            and "secure" in cookies[name]
-        )
+    # "__Host-": only from HTTPS, Path=/ and no Domain, so no other host can plant them.
+    assert set(cookies) == {"__Host-session", "__Host-remember"}
+    for cookie in cookies.values():
+        assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
+        assert "path=/;" in cookie + ";" and "domain=" not in cookie
+    assert client.get("/me/", **https).status_code == 200, "the prefixed cookies sign in"
 
 
 def test_the_production_config_sets_secure_cookies():
     from app.config import Config, DevelopmentConfig
 
     assert Config.SESSION_COOKIE_SECURE is (not Config.IS_DEVELOPMENT)
+    assert Config.SESSION_COOKIE_NAME.startswith("__Host-") is (not Config.IS_DEVELOPMENT)
     assert DevelopmentConfig.SESSION_COOKIE_SECURE is False
+    assert DevelopmentConfig.SESSION_COOKIE_NAME == "session", "no prefix over plain HTTP"
+
+
+def test_the_session_cookie_is_signed_with_hmac_sha256(app, client, mentor):
+    import hashlib
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    log_in(client, mentor)
+    cookie = client.get_cookie("session").value
+
+    def serializer(**signer) -> URLSafeTimedSerializer:
+        signer_kwargs = {"key_derivation": "hmac", **signer}  # as Flask signs its cookie
+        return URLSafeTimedSerializer(
+            app.secret_key, salt="cookie-session", signer_kwargs=signer_kwargs
+        )
+
+    sha256, sha1 = serializer(digest_method=hashlib.sha256), serializer()
+    assert "_user_id" in sha256.loads(cookie)
+    with pytest.raises(Exception, match="Signature"):
+        sha1.loads(cookie)
 
 
 def test_security_headers_are_on_every_page(client):
@@ -186,6 +215,51 @@ def test_https_outside_development_sends_hsts_for_a_year(tmp_path):
 )
 def test_password_rules(password, accepted):
     assert (password_problem(password) is None) is accepted
+
+
+@pytest.mark.parametrize(
+    "password", ["leavemealone", "123qweasdzxc", "q1w2e3r4t5y6", "qazwsxedcrfv", "mailcreated5240"]
+)
+def test_passwords_from_the_leaked_lists_are_refused(password):
+    """Twelve characters or more, but among the 30,000 most used (zxcvbn's list): the
+    200-entry list before refused none of these."""
+    assert "too common" in password_problem(password)
+
+
+def test_the_common_list_holds_at_least_the_top_3000():
+    from app.auth.passwords import _common_passwords
+
+    assert len(_common_passwords()) >= 30_000
+
+
+def test_the_password_is_checked_exactly_as_typed(client, make_user):
+    from app.auth.service import set_password
+
+    user = make_user()
+    typed = "  Spaced Out Lantern Harbor  "
+    set_password(user, typed, now=utcnow())
+    _db.session.commit()
+    for variant in (typed.strip(), typed.lower(), typed.upper(), typed + " "):
+        assert log_in(client, user, password=variant).status_code == 422, repr(variant)
+    assert log_in(client, user, password=typed).status_code == 302
+
+
+def test_a_long_passphrase_of_128_characters_works(client, make_user):
+    from app.auth.service import set_password
+
+    user = make_user()
+    phrase = ("the night float pager goes off again at three " * 3)[:128]
+    assert len(phrase) == 128 and password_problem(phrase) is None
+    set_password(user, phrase, now=utcnow())
+    _db.session.commit()
+    assert log_in(client, user, password=phrase).status_code == 302
+    assert "at most 128" in password_problem(phrase + "x")
+
+
+def test_password_fields_are_masked_and_never_refilled(client, mentor):
+    page = log_in(client, mentor, password="not-the-password-at-all").get_data(as_text=True)
+    [tag] = re.findall(r'<input[^>]*name="password"[^>]*>', page)
+    assert 'type="password"' in tag and 'value=""' in tag
 
 
 def test_a_password_may_not_contain_the_persons_name():

@@ -322,10 +322,51 @@ def test_the_key_file_is_private(instance):
     assert mode == 0o600
 
 
-def test_the_key_is_rsa_2048(instance):
+def test_a_new_key_is_rsa_3072(instance):
+    """128-bit security (NIST SP 800-57 part 1, table 2): 3072 bits, not 2048."""
     key = credential.load_or_create_signing_key(instance)
     assert isinstance(key, rsa.RSAPrivateKey)
-    assert key.key_size == 2048
+    assert key.key_size == 3072
+
+
+def write_key(instance: Path, bits: int) -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives import serialization
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    instance.mkdir(parents=True, exist_ok=True)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (instance / "signing_key.pem").write_bytes(pem)
+    return key
+
+
+def test_rotation_replaces_an_old_2048_key_and_keeps_what_it_signed_verifiable(document, instance):
+    old = write_key(instance, 2048)  # as a deployment from before 3072 has it
+    assert credential.key_id(credential.load_or_create_signing_key(instance)) == (
+        credential.key_id(old)
+    )
+    signed_before = credential.sign_credential(document, old, credential.key_id(old))
+
+    retired, new = credential.rotate_signing_key(instance)
+    key = credential.load_or_create_signing_key(instance)
+    assert retired == credential.key_id(old) and new == credential.key_id(key) != retired
+    assert key.key_size == 3072
+    keys = credential.jwks(instance)["keys"]
+    assert [k["kid"] for k in keys] == [new, retired], "the signing key first"
+    assert all("d" not in k for k in keys)
+    signed_after = credential.sign_credential(document, key, new)
+    for token in (signed_before, signed_after):
+        assert credential.verify_credential(token, credential.jwks(instance))["id"]
+    assert stat.S_IMODE((instance / "signing_key.pem").stat().st_mode) == 0o600
+
+
+def test_a_key_smaller_than_2048_bits_is_refused(instance):
+    write_key(instance, 1024)
+    with pytest.raises(ValueError, match="at least 2048 bits"):
+        credential.load_or_create_signing_key(instance)
 
 
 def test_the_key_survives_a_restart(instance):

@@ -79,7 +79,7 @@ def test_demo_prints_one_login_per_label_and_refuses_a_second_run(run):
     assert run("demo", "--if-empty").returncode == 0
 
 
-def test_users_create_checks_the_password_and_the_role(run):
+def test_users_create_checks_the_password_and_the_role(run, tmp_path):
     weak = run(
         "users",
         "create",
@@ -108,7 +108,25 @@ def test_users_create_checks_the_password_and_the_role(run):
         "educator",
     )
     assert made.returncode == 0 and "created a@h.example (educator, mentor)" in made.stdout
-    assert re.search(r"^password: \S{12,}$", made.stdout, re.MULTILINE)
+    # No long-lived password is printed: a one-hour, single-use link to choose one,
+    # printed and e-mailed.
+    assert "password:" not in made.stdout
+    link = re.search(
+        r"^choose a password within the hour: (\S+/auth/reset/\S+)$", made.stdout, re.M
+    )
+    assert link
+    [mail] = (tmp_path / "instance" / "outbox").glob("*.eml")
+    assert link.group(1) in mail.read_text().replace("=\n", "")
+
+
+def test_keys_rotate_publishes_the_old_key_beside_the_new(run, tmp_path):
+    import json
+
+    first = run("keys", "rotate")
+    assert first.returncode == 0, first.stderr
+    assert "new signing key" in first.stdout and "RSA 3072" in first.stdout
+    retired = list((tmp_path / "instance" / "retired_signing_keys").glob("*.json"))
+    assert len(retired) == 1 and "d" not in json.loads(retired[0].read_text())
 
 
 def test_users_deactivate_and_reactivate(run):
