@@ -9,6 +9,8 @@ from app import database as _database  # SQLite connection and transaction event
 from app import security_log
 from app.api.routes import bp as api_bp
 from app.api.token_routes import bp as api_tokens_bp
+from app.auth.mfa_routes import bp as mfa_bp
+from app.auth.mfa_routes import register_setup_gate
 from app.auth.routes import bp as auth_bp
 from app.auth.sessions import CookieSessionInterface
 from app.certification.routes import bp as certification_bp
@@ -30,6 +32,7 @@ from app.site import register_input_guard, register_security_headers
 BLUEPRINTS = (
     site_bp,
     auth_bp,
+    mfa_bp,
     courses_bp,
     quizzes_bp,
     certification_bp,
@@ -77,6 +80,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     register_input_guard(app)
+    register_setup_gate(app)
     register_commands(app)
     register_delivery(app)
     for blueprint in BLUEPRINTS:

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from app.auth import service as auth
+from app.auth import sessions
 from app.auth.models import Role
 from app.auth.passwords import password_problem
 from app.clock import utcnow
@@ -137,6 +138,22 @@ def users_deactivate(email: str) -> None:
     auth.deactivate(user, now=utcnow())
     db.session.commit()
     click.echo(f"deactivated {user.email}: signed out everywhere, sign-in refused")
+
+
+@users.command("reset-mfa")
+@click.option("--email", required=True)
+def users_reset_mfa(email: str) -> None:
+    """Turn off two-step sign-in for someone who lost both phone and recovery codes
+    (after checking who they are as carefully as when the account was made)."""
+    from app.auth import mfa
+
+    user = _account(email)
+    if not user.has_mfa:
+        raise click.UsageError(f"--email: {user.email} does not use two-step sign-in")
+    mfa.disable(user)
+    sessions.end_all_sessions(user, now=utcnow())
+    db.session.commit()
+    click.echo(f"two-step sign-in is off for {user.email}; they sign in with the password")
 
 
 @users.command("reactivate")

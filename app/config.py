@@ -24,7 +24,7 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
-def _domains(value: str) -> tuple[str, ...]:
+def _comma_list(value: str) -> tuple[str, ...]:
     return tuple(d.strip().lower().lstrip("@") for d in value.split(",") if d.strip())
 
 
@@ -57,7 +57,9 @@ class Config:
     HEAVY_REQUESTS_LIMIT = os.environ.get("HEAVY_REQUESTS_LIMIT", "30 per minute")
     FORUM_POSTS_PER_MINUTE = int(os.environ.get("FORUM_POSTS_PER_MINUTE", "5"))
 
-    SIGNUP_EMAIL_DOMAINS = _domains(os.environ.get("SIGNUP_EMAIL_DOMAINS", ""))
+    SIGNUP_EMAIL_DOMAINS = _comma_list(os.environ.get("SIGNUP_EMAIL_DOMAINS", ""))
+    # Roles that must use two-step sign-in (e.g. "admin,coordinator"); anyone may.
+    MFA_REQUIRED_ROLES = _comma_list(os.environ.get("PRECEPTOR_MFA_REQUIRED_ROLES", ""))
     # The public address: every link in e-mails and credentials starts with it.
     BASE_URL = os.environ.get("PRECEPTOR_BASE_URL", "http://127.0.0.1:8000")
     MATCHING_CERTIFICATION = os.environ.get("MATCHING_CERTIFICATION", "physician-mentor")

@@ -67,3 +67,11 @@ class InviteForm(FlaskForm):
 
 class SignupForm(FlaskForm):
     email = EmailField("Work e-mail", validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Type the code."), Length(max=40)],
+        description="The 6 digits your authenticator app shows, or a recovery code.",
+    )

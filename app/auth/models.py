@@ -30,6 +30,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]  # by an admin: no sign-in, every session ended
+    # A second factor (app.auth.mfa): the TOTP secret, once confirmed with a first code,
+    # and the last time step a code was accepted for (no code works twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="joined"
     )
@@ -45,6 +50,10 @@ class User(UserMixin, db.Model):
     # cookie id for a sign-in in progress.
     signed_in_session = None  # UserSession | None (not a column)
     cookie_id = ""
+
+    @property
+    def has_mfa(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:
@@ -91,3 +100,13 @@ class UserSession(db.Model):
     last_seen_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app (kept as a hash)."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(100))  # "salt$sha256"
+    used_at: Mapped[datetime | None]

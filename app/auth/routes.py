@@ -13,7 +13,7 @@ from limits import parse
 from werkzeug.wrappers import Response
 
 from app import security_log
-from app.auth import reauth, service, sessions
+from app.auth import mfa_routes, reauth, service, sessions
 from app.auth.access import role_required, safe_next
 from app.auth.forms import (
     AcceptInviteForm,
@@ -92,11 +92,14 @@ def login() -> Response | str | tuple[str, int]:
             "This account is deactivated. Ask your program coordinator to reactivate it."
         )
         return render_template("auth/login.html", form=form), 403
-    _sign_in(user, remember=form.remember.data)
+    if user.has_mfa:  # the password was right; the session opens after the code
+        mfa_routes.start_second_step(user, remember=form.remember.data, destination=destination)
+        return redirect(url_for("mfa.second_step"))
+    sign_in_browser(user, remember=form.remember.data)
     return redirect(destination)
 
 
-def _sign_in(user: User, *, remember: bool = False) -> None:
+def sign_in_browser(user: User, *, remember: bool = False) -> None:
     """A fresh session (nothing from before carries over) with its own server-side row."""
     session.clear()
     user.cookie_id = sessions.open_session(
@@ -186,7 +189,7 @@ def change_password() -> Response | tuple[str, int]:
         ),
     )
     security_log.event("password_changed", account=user.id)
-    _sign_in(user, remember=remember)
+    sign_in_browser(user, remember=remember)
     flash("Your password is changed. Every other device is signed out.")
     return redirect(url_for("site.me", _anchor="sessions"))
 
@@ -287,7 +290,7 @@ def accept_invite(token: str) -> Response | str:
     user = service.accept_invite(
         invite, name=form.name.data, password=form.password.data, now=utcnow()
     )
-    _sign_in(user)
+    sign_in_browser(user)
     flash(f"Welcome to Preceptor, {user.name}.")
     return redirect(url_for("courses.catalog"))
 

@@ -136,3 +136,35 @@ def test_the_access_log_never_shows_a_reset_or_invitation_secret(tmp_path):
     assert "GET /auth/reset/*** " in log and "GET /auth/accept/***?x=1 " in log
     assert "secret-token" not in log
     assert "GET /healthz " in log
+
+
+def raw_exchange(url: str, request: bytes) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_make_runs_server_refuses_ambiguous_request_framing(tmp_path):
+    """No request smuggling through the app server: a request that carries both
+    Content-Length and Transfer-Encoding, or two different Content-Lengths, is refused
+    with 400 before the app sees it, and the connection is closed (nothing after it is
+    read as a second request)."""
+    smuggled = b"GET /auth/reset/smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+    body = b"0\r\n\r\n" + smuggled
+    both = (
+        b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n" % len(body)
+    ) + body
+    two_lengths = (
+        b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        b"Content-Length: 48\r\n\r\nhello" + smuggled
+    )
+    with make_run_server(tmp_path) as url:
+        for request in (both, two_lengths):
+            answer = raw_exchange(url, request)
+            assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+            assert answer.count(b"HTTP/1.1 ") == 1, "the tail was read as a second request"

@@ -6,8 +6,8 @@ from sqlalchemy import create_engine, exists, make_url, select
 
 from app import create_app
 from app.api import tokens
+from app.auth import mfa, sessions
 from app.auth import service as auth
-from app.auth import sessions
 from app.auth.models import Role, User
 from app.certification.models import Reminder
 from app.clock import utcnow
@@ -53,6 +53,7 @@ def fill_every_table(app) -> None:
         other, multiplier=1.5, untimed=False, note="dyslexia", by=admin, now=now
     )
     sessions.open_session(mentor, device="Firefox on Linux", remember=True, now=now)
+    mfa.new_recovery_codes(admin)
     thread = _db.session.scalars(select(Thread)).first()
     _db.session.add(ThreadRead(user_id=mentor.id, thread_id=thread.id, last_read_number=1))
     post = _db.session.scalars(select(Post).where(Post.thread_id == thread.id)).first()

@@ -138,3 +138,22 @@ def test_users_deactivate_and_reactivate(run):
     assert on.returncode == 0 and "reactivated b@h.example" in on.stdout
     unknown = run("users", "deactivate", "--email", "nobody@h.example")
     assert unknown.returncode == 2 and "no account for nobody@h.example" in unknown.stderr
+
+
+def test_users_reset_mfa_turns_off_a_lost_second_factor(run, tmp_path):
+    import sqlite3
+
+    made = run("users", "create", "--email", "c@h.example", "--name", "Dr. C", "--role", "admin")
+    assert made.returncode == 0, made.stderr
+    not_on = run("users", "reset-mfa", "--email", "c@h.example")
+    assert not_on.returncode == 2 and "does not use two-step sign-in" in not_on.stderr
+    database = sqlite3.connect(tmp_path / "instance" / "preceptor.db")
+    with database:
+        database.execute(
+            "UPDATE users SET totp_secret = 'A' || hex(randomblob(10)),"
+            " totp_enabled_at = CURRENT_TIMESTAMP WHERE email = 'c@h.example'"
+        )
+    reset = run("users", "reset-mfa", "--email", "c@h.example")
+    assert reset.returncode == 0 and "two-step sign-in is off for c@h.example" in reset.stdout
+    row = database.execute("SELECT totp_secret, totp_enabled_at FROM users").fetchone()
+    assert row == (None, None)
