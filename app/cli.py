@@ -16,6 +16,7 @@ from app.auth.passwords import password_problem
 from app.clock import utcnow
 from app.content import ContentError, load_content
 from app.courses.sync import sync_content
+from app.database import exclusive
 from app.extensions import db
 
 
@@ -70,8 +71,9 @@ def content_check(directory: str | None) -> None:
 def content_sync(directory: str | None) -> None:
     """Validate, then import; running it twice changes nothing the second time."""
     loaded = _load_or_exit(_content_dir(directory))
-    report = sync_content(loaded, now=utcnow())
-    db.session.commit()
+    with exclusive("content sync"):  # a second run waits, then finds nothing to change
+        report = sync_content(loaded, now=utcnow())
+        db.session.commit()
     for line in report.lines():
         click.echo(line)
 

@@ -8,19 +8,23 @@ SQLite's one write lock while it checks, and a second writer waits for it (busy_
 instead of slipping past. Requests with an unsafe method (POST and the like) write; a GET
 view that writes says so with @writes. Everything else (pages that only read, commands)
 keeps the driver's own behavior, so readers never wait for a writer (WAL); the commands
-that send claim each message or reminder by a unique key instead.
+that send claim each message or reminder by a unique key instead, and `content sync`
+runs alone inside exclusive().
 
 PostgreSQL needs none of this: its check-then-write rules lock rows
 (app.rows.lock_user) or rest on constraints.
 """
 
 import os
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection, Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,7 +40,30 @@ def writes(view: View) -> View:
     return view
 
 
+_exclusive = ContextVar("exclusive", default=False)
+
+
+@contextmanager
+def exclusive(name: str) -> Iterator[None]:
+    """Run the block's transaction alone among every process that asks for `name` (two
+    `content sync` runs at once, say): SQLite's write lock from the first statement;
+    on PostgreSQL a transaction-scoped advisory lock. Commit inside the block."""
+    from app.extensions import db
+
+    db.session.commit()  # the next statement begins a new transaction, with the lock
+    token = _exclusive.set(True)
+    try:
+        if db.engine.dialect.name == "postgresql":
+            key = zlib.crc32(name.encode())
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        yield
+    finally:
+        _exclusive.reset(token)
+
+
 def takes_write_lock() -> bool:
+    if _exclusive.get():
+        return True
     if not has_request_context():
         return False
     if request.method not in SAFE_METHODS:
