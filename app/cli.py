@@ -33,6 +33,19 @@ content = click.Group("content", help="Check and import courses/ and quizzes/.")
 reminders = click.Group("reminders", help="E-mail reminders (safe to run from cron).")
 users = click.Group("users", help="Manage accounts.")
 keys = click.Group("keys", help="The key that signs Open Badges credentials.")
+progress = click.Group("progress", help="The stored mentor standings behind the lists.")
+
+
+@progress.command("rebuild")
+def progress_rebuild() -> None:
+    """Recompute every mentor's stored standing (after rows were written in bulk by hand;
+    the app keeps them in step by itself)."""
+    from app.certification.standing import rebuild_all
+
+    with exclusive("progress rebuild"):
+        count = rebuild_all(db.session.connection())
+        db.session.commit()
+    click.echo(f"rebuilt the standings of {count} mentor(s)")
 
 
 @keys.command("rotate")
@@ -284,6 +297,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(content)
     app.cli.add_command(users)
     app.cli.add_command(keys)
+    app.cli.add_command(progress)
     app.cli.add_command(mail)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

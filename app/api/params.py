@@ -56,6 +56,15 @@ class PageRequest:
             per_page=whole_number(args, "per_page", maximum=MAX_PER_PAGE) or DEFAULT_PER_PAGE,
         )
 
+    def page_envelope(self, items: Sequence[Any], total: int, shape: Callable) -> dict:
+        """A page the database already cut, in the list form every list endpoint answers with."""
+        return {
+            "items": [shape(item) for item in items],
+            "page": self.page,
+            "per_page": self.per_page,
+            "total": total,
+        }
+
     def envelope(self, items: Sequence[Any], shape: Callable[[Any], dict]) -> dict:
         """This page of the items, shaped, in the list form every list endpoint answers with."""
         start = (self.page - 1) * self.per_page

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from app.api.service import MentorRow
 from app.certification import service as certification
 from app.certification.models import Certificate
 from app.certification.standing import Standing
@@ -29,12 +30,12 @@ def certificate_payload(certificate: Certificate, *, now: datetime) -> dict:
     }
 
 
-def mentor_payload(row: Standing) -> dict:
+def mentor_payload(row: "MentorRow") -> dict:
     return {
-        "id": row.mentor.id,
-        "name": row.mentor.name,
-        "email": row.mentor.email,
-        "specialty": row.mentor.specialty,
+        "id": row.id,
+        "name": row.name,
+        "email": row.email,
+        "specialty": row.specialty,
         "status": row.status.value,
     }
 
@@ -57,8 +58,11 @@ def mentor_detail_payload(
     *,
     now: datetime,
 ) -> dict:
+    mentor = row.mentor
     return {
-        **mentor_payload(row),
+        **mentor_payload(
+            MentorRow(mentor.id, mentor.name, mentor.email, mentor.specialty, row.status)
+        ),
         "profile": profile_payload(profile),
         "progress": [
             {

@@ -74,13 +74,15 @@ def get_certificate(code: str) -> dict:
 @token_required(*STAFF)
 def list_mentors() -> dict:
     paging = PageRequest.from_args(request.args)
-    rows = service.mentor_standings(
+    rows, total = service.mentor_page(
         status=choice(request.args, "status", [s.value for s in MentorStatus]),
         specialty=request.args.get("specialty", ""),
         certification_slug=_certification_slug(),
         now=utcnow(),
+        page=paging.page,
+        per_page=paging.per_page,
     )
-    return paging.envelope(rows, payloads.mentor_payload)
+    return paging.page_envelope(rows, total, payloads.mentor_payload)
 
 
 @bp.get("/mentors/<int:mentor_id>")

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -37,3 +37,50 @@ class Reminder(db.Model):
     key: Mapped[str] = mapped_column(String(200))  # e.g. "renewal:42" or "stalled:7:2026-10-01"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     sent_at: Mapped[datetime]
+
+
+class MentorStanding(db.Model):
+    """Where one mentor stands toward one certification, kept in step with every change
+    (app.certification.standing) so that pages listing thousands of mentors filter, sort,
+    count and page in the database. Nothing here depends on the time: whether a held
+    certificate is expired or expiring is decided at query time from its dates."""
+
+    __tablename__ = "mentor_standings"
+    __table_args__ = tuple(
+        Index(f"ix_mentor_standings_{name}", "certification_id", *columns)
+        for name, columns in {
+            "state_name": ("state", "name_key"),
+            "name": ("name_key",),
+            "percent": ("percent",),
+            "quiz": ("best_quiz_percent",),
+            "issued": ("issued_at",),
+            "expires": ("expires_at",),
+            "activity": ("last_activity_at",),
+            "specialty": ("specialty_key",),
+        }.items()
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    certification_id: Mapped[int] = mapped_column(
+        ForeignKey("certifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The mentor as the lists filter and sort them (copied from users).
+    name_key: Mapped[str] = mapped_column(String(120))  # the name, lower-cased
+    email: Mapped[str] = mapped_column(String(254))
+    specialty: Mapped[str | None] = mapped_column(String(120))
+    specialty_key: Mapped[str | None] = mapped_column(String(120))
+    # "not_started", "in_progress", "holds" (a certificate, valid or expired), "revoked"
+    state: Mapped[str] = mapped_column(String(20))
+    lessons_done: Mapped[int]
+    lessons_total: Mapped[int]
+    percent: Mapped[int]
+    best_quiz_percent: Mapped[int | None]
+    last_activity_at: Mapped[datetime | None]
+    # The latest certificate of this certification, whatever its state.
+    certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificates.id", ondelete="SET NULL")
+    )
+    issued_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    renewal_opens_at: Mapped[datetime | None]

@@ -4,12 +4,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.certification import service, standing
-from app.certification.models import Reminder
+from app.certification.models import MentorStanding, Reminder
 from app.courses.models import Certification
 from app.extensions import db
 
@@ -45,15 +45,25 @@ def _renewals_due(certification: Certification, *, now: datetime) -> list[Due]:
 
 
 def _stalled(certification: Certification | None, *, now: datetime) -> list[Due]:
-    mentors = list(db.session.scalars(standing.mentors_query()).unique())
+    """Mentors in progress with nothing done for STALLED_AFTER, from the stored standings."""
+    if certification is None:
+        return []
+    quiet = db.session.scalars(
+        select(MentorStanding)
+        .where(
+            MentorStanding.certification_id == certification.id,
+            MentorStanding.state == standing.MentorStatus.IN_PROGRESS.value,
+            MentorStanding.last_activity_at <= now - STALLED_AFTER,
+        )
+        .order_by(MentorStanding.user_id)
+    ).all()
     due = []
-    for row in standing.standings(mentors, certification, now=now):
-        quiet_since = row.last_activity
-        is_stalled = quiet_since is not None and now - quiet_since >= STALLED_AFTER
-        if row.status is standing.MentorStatus.IN_PROGRESS and is_stalled:
+    for start in range(0, len(quiet), standing.BATCH):
+        batch = quiet[start : start + standing.BATCH]
+        for row in standing.page_standings(batch, certification, now=now):
             due.append(
                 Due(
-                    key=f"stalled:{row.mentor.id}:{quiet_since:%Y-%m-%dT%H:%M:%S}",
+                    key=f"stalled:{row.mentor.id}:{row.last_activity:%Y-%m-%dT%H:%M:%S}",
                     user=row.mentor,
                     subject="Pick up where you left off in Preceptor",
                     template="certification/email/stalled.txt",

@@ -12,8 +12,8 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.auth.models import User
 from app.certification.models import Certificate
-from app.courses import service as courses
 from app.courses.models import Certification
+from app.courses.progress import Progress, current_courses, progress_for
 from app.errors import NotFound, PreceptorError
 from app.extensions import db
 from app.quizzes.models import Attempt
@@ -130,32 +130,31 @@ def _quiz_passes_since(user: User, quiz_ids: list[int], since: datetime) -> set[
 
 
 def _requirements_met(
-    user: User,
-    certification: Certification,
-    progress: dict[str, courses.CourseProgress],
-    since: datetime | None,
+    user: User, certification: Certification, progress: Progress, since: datetime | None
 ) -> bool:
-    required = [progress.get(slug) for slug in certification.course_slugs]
-    if any(p is None or p.status is not courses.Status.COMPLETE for p in required):
+    """Every required course complete (by the progress model's rule) and, for a renewal,
+    each of their quizzes passed again since the renewal window opened."""
+    if len(progress.courses) != len(certification.course_slugs) or not progress.complete():
         return False
     if since is None:
         return True
-    quiz_ids = [p.quiz.id for p in required if p.quiz is not None]
+    quiz_ids = [c.course.quiz_id for c in progress.courses if c.course.has_quiz]
     return set(quiz_ids) <= _quiz_passes_since(user, quiz_ids, since)
 
 
-def _earned_on(certification: Certification, progress: dict[str, courses.CourseProgress]) -> dict:
-    required = [progress[slug] for slug in certification.course_slugs]
+def _earned_on(progress: Progress) -> dict:
     return {
-        "courses": {p.course.slug: p.course.version for p in required},
-        "quizzes": {p.quiz.slug: p.quiz.version for p in required if p.quiz is not None},
+        "courses": {c.course.slug: c.course.version for c in progress.courses},
+        "quizzes": {
+            c.course.quiz_slug: c.course.quiz_version for c in progress.courses if c.has_quiz
+        },
     }
 
 
 def award_if_earned(user: User, *, now: datetime) -> list[Certificate]:
     """Issue every certificate whose last requirement the user has just met."""
     lock_user(user.id)
-    progress = {p.course.slug: p for p in courses.catalog(user)}
+    connection = db.session.connection()
     awarded = []
     for certification in active_certifications():
         latest = latest_certificate(user, certification)
@@ -166,6 +165,8 @@ def award_if_earned(user: User, *, now: datetime) -> list[Certificate]:
             since = renewal_opens_at(latest, certification)
             if since is None or now < since:
                 continue  # valid for good, or the renewal window is not open yet
+        required = current_courses(connection, certification.course_slugs)
+        progress = progress_for(connection, [user.id], required)[user.id]
         if _requirements_met(user, certification, progress, since):
             awarded.append(_issue(user, certification, latest, progress, now=now))
     return awarded
@@ -175,7 +176,7 @@ def _issue(
     user: User,
     certification: Certification,
     previous: Certificate | None,
-    progress: dict[str, courses.CourseProgress],
+    progress: Progress,
     *,
     now: datetime,
 ) -> Certificate:
@@ -191,7 +192,7 @@ def _issue(
         holder_name=user.name,
         issued_at=now,
         expires_at=expires_at,
-        earned_on=_earned_on(certification, progress),
+        earned_on=_earned_on(progress),
     )
     db.session.add(certificate)
     db.session.flush()

@@ -1,19 +1,32 @@
-"""Where each mentor stands in the program: one computation for the dashboard, the CSV,
-the API and matching. A fixed number of queries, however many mentors there are."""
+"""Where each mentor stands toward a certification: computed from the progress model
+(app.courses.progress) and the latest certificate, and stored as a MentorStanding row so
+the dashboard, the CSV, the API and the reminders filter, sort, count and page in the
+database, at a cost that does not grow with the program.
+
+The stored rows follow every change in the same transaction: an ORM flush that touches
+lessons done, attempts, certificates, roles or a mentor's name, e-mail or specialty
+refreshes those people's rows (`_refresh_after_flush`); writes that bypass the ORM call
+`refresh_users`; a content sync that changes anything rebuilds them all.
+"""
 
 import enum
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, delete, event, insert, inspect, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User, UserRole
 from app.certification import service
-from app.certification.models import Certificate
-from app.certification.service import CertificateStatus, status_of
-from app.courses.models import Certification, Course, Lesson, LessonCompletion
+from app.certification.models import Certificate, MentorStanding
+from app.courses.models import Certification, LessonCompletion
+from app.courses.progress import CourseFacts, Progress, current_courses, progress_for
 from app.extensions import db
-from app.quizzes.models import Attempt, Quiz
+from app.quizzes.models import Attempt
+
+BATCH = 500  # people per refresh (and CSV) batch: a few queries each
 
 
 class MentorStatus(enum.StrEnum):
@@ -28,35 +41,70 @@ class MentorStatus(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-@dataclass(frozen=True)
-class CourseStanding:
-    slug: str
-    title: str
-    lessons_done: int
-    lessons_total: int
-    best_percent: int | None
-    quiz_passed: bool
-    has_quiz: bool
+# --- the rule ----------------------------------------------------------------------------
 
-    @property
-    def percent(self) -> int:
-        return round(100 * self.lessons_done / self.lessons_total) if self.lessons_total else 0
 
-    @property
-    def complete(self) -> bool:
-        lessons = self.lessons_total > 0 and self.lessons_done == self.lessons_total
-        return lessons and (self.quiz_passed or not self.has_quiz)
+def stored_state(certificate, progress: Progress) -> str:
+    """The part of a mentor's status that does not depend on the time."""
+    if certificate is not None:
+        return "revoked" if certificate.revoked_at is not None else "holds"
+    return "in_progress" if progress.started else "not_started"
+
+
+def status_at(
+    state: str, expires_at: datetime | None, renewal_opens_at: datetime | None, now: datetime
+) -> tuple[MentorStatus, bool]:
+    """(status, expiring) at `now`; `status_sql` and `expiring_sql` say the same in SQL."""
+    if state != "holds":
+        return MentorStatus(state), False
+    if expires_at is not None and expires_at <= now:
+        return MentorStatus.EXPIRED, False
+    return MentorStatus.CERTIFIED, renewal_opens_at is not None and now >= renewal_opens_at
+
+
+def _holds_expired(now: datetime):
+    return and_(MentorStanding.expires_at.is_not(None), MentorStanding.expires_at <= now)
+
+
+def status_sql(now: datetime):
+    return case(
+        (MentorStanding.state != "holds", MentorStanding.state),
+        (_holds_expired(now), MentorStatus.EXPIRED.value),
+        else_=MentorStatus.CERTIFIED.value,
+    )
+
+
+def expiring_sql(now: datetime):
+    return and_(
+        MentorStanding.state == "holds",
+        or_(MentorStanding.expires_at.is_(None), MentorStanding.expires_at > now),
+        MentorStanding.renewal_opens_at <= now,
+    )
+
+
+def where_status(status: str, now: datetime):
+    """The filter for one status, or "expiring", written so indexes can serve it."""
+    if status == "expiring":
+        return expiring_sql(now)
+    if status == MentorStatus.CERTIFIED:
+        return and_(MentorStanding.state == "holds", ~_holds_expired(now))
+    if status == MentorStatus.EXPIRED:
+        return and_(MentorStanding.state == "holds", _holds_expired(now))
+    return MentorStanding.state == status
+
+
+# --- what the pages show -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Standing:
     mentor: User
     status: MentorStatus
-    courses: tuple[CourseStanding, ...]
+    courses: tuple[CourseFacts, ...]
     certificate: Certificate | None  # the latest one, whatever its state
     last_activity: datetime | None
     expiring: bool = False  # valid, and inside the renewal window
-    best_quiz_percent: int | None = field(default=None)
+    best_quiz_percent: int | None = None
 
     @property
     def certified_at(self) -> datetime | None:
@@ -80,111 +128,199 @@ def mentors_query():
 def standings(
     mentors: list[User], certification: Certification | None, *, now: datetime
 ) -> list[Standing]:
-    """Standing of each mentor toward the certification."""
+    """Standing of each mentor, computed fresh from the progress model (a fixed number of
+    queries). Give it a page of mentors: listings read the stored rows instead."""
     if not mentors:
         return []
+    connection = db.session.connection()
+    courses = current_courses(connection, certification.course_slugs) if certification else []
+    progress = progress_for(connection, [m.id for m in mentors], courses)
     ids = [m.id for m in mentors]
-    slugs = certification.course_slugs if certification else []
-    courses = {c.slug: c for c in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))}
-    course_ids = [c.id for c in courses.values()]
-    totals = dict(
-        db.session.execute(
-            select(Lesson.course_id, func.count(Lesson.id))
-            .where(Lesson.course_id.in_(course_ids), Lesson.archived_at.is_(None))
-            .group_by(Lesson.course_id)
-        ).all()
-    )
-    done: dict[tuple[int, int], int] = {}
-    last: dict[int, datetime] = {}
-    for user_id, course_id, count, latest in db.session.execute(
-        select(
-            LessonCompletion.user_id,
-            Lesson.course_id,
-            func.count(),
-            func.max(LessonCompletion.completed_at),
-        )
-        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-        .where(LessonCompletion.user_id.in_(ids), Lesson.archived_at.is_(None))
-        .group_by(LessonCompletion.user_id, Lesson.course_id)
-    ):
-        done[(user_id, course_id)] = count
-        last[user_id] = max(latest, last.get(user_id, latest))
-    quizzes = {
-        q.course_id: q
-        for q in db.session.scalars(
-            select(Quiz).where(Quiz.course_id.in_(course_ids), Quiz.archived_at.is_(None))
-        )
-    }
-    best: dict[tuple[int, int], tuple[int, bool]] = {}
-    for user_id, quiz_id, earned, possible, passed, submitted in db.session.execute(
-        select(
-            Attempt.user_id,
-            Attempt.quiz_id,
-            Attempt.earned,
-            Attempt.possible,
-            Attempt.passed,
-            Attempt.submitted_at,
-        ).where(Attempt.user_id.in_(ids), Attempt.submitted_at.is_not(None))
-    ):
-        percent = int(100 * earned / possible) if possible else 0
-        old_percent, old_passed = best.get((user_id, quiz_id), (-1, False))
-        best[(user_id, quiz_id)] = (max(percent, old_percent), old_passed or bool(passed))
-        last[user_id] = max(submitted, last.get(user_id, submitted))
-    latest_certificates = service.latest_certificates(certification, ids) if certification else {}
+    latest = service.latest_certificates(certification, ids) if certification else {}
     result = []
     for mentor in mentors:
-        course_rows = []
-        for slug in slugs:
-            course = courses.get(slug)
-            if course is None:
-                continue
-            quiz = quizzes.get(course.id)
-            percent, passed = (
-                best.get((mentor.id, quiz.id), (None, False)) if quiz else (None, False)
-            )
-            course_rows.append(
-                CourseStanding(
-                    slug=slug,
-                    title=course.title,
-                    lessons_done=done.get((mentor.id, course.id), 0),
-                    lessons_total=totals.get(course.id, 0),
-                    best_percent=percent,
-                    quiz_passed=passed,
-                    has_quiz=quiz is not None,
-                )
-            )
-        certificate = latest_certificates.get(mentor.id)
-        status, expiring = _status(
-            certificate, certification, course_rows, mentor.id in last, now=now
+        facts, certificate = progress[mentor.id], latest.get(mentor.id)
+        opens = service.renewal_opens_at(certificate, certification) if certificate else None
+        status, expiring = status_at(
+            stored_state(certificate, facts),
+            certificate.expires_at if certificate else None,
+            opens,
+            now,
         )
-        quiz_scores = [c.best_percent for c in course_rows if c.best_percent is not None]
         result.append(
             Standing(
                 mentor=mentor,
                 status=status,
-                courses=tuple(course_rows),
+                courses=facts.courses,
                 certificate=certificate,
-                last_activity=last.get(mentor.id),
+                last_activity=facts.last_activity,
                 expiring=expiring,
-                best_quiz_percent=max(quiz_scores) if quiz_scores else None,
+                best_quiz_percent=facts.best_quiz_percent,
             )
         )
     return result
 
 
-def _status(
-    certificate, certification, course_rows, active: bool, *, now: datetime
-) -> tuple[MentorStatus, bool]:
-    if certificate is not None:
-        state = status_of(certificate, now=now)
-        if state is CertificateStatus.VALID:
-            window = timedelta(days=certification.renewal_window_days or 0)
-            expiring = certificate.expires_at is not None and now >= certificate.expires_at - window
-            return MentorStatus.CERTIFIED, expiring
-        return MentorStatus(state.value), False
-    started = active or any(c.lessons_done for c in course_rows)
-    return (MentorStatus.IN_PROGRESS if started else MentorStatus.NOT_STARTED), False
-
-
 def standing_of(mentor: User, certification: Certification | None, *, now: datetime) -> Standing:
     return standings([mentor], certification, now=now)[0]
+
+
+def page_standings(
+    rows: list[MentorStanding], certification: Certification, *, now: datetime
+) -> list[Standing]:
+    """Stored rows (a page of them) as Standings, with each course's progress: a fixed
+    number of queries for the whole page."""
+    ids = [row.user_id for row in rows]
+    users = {
+        user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids))).unique()
+    }
+    certificate_ids = [row.certificate_id for row in rows if row.certificate_id is not None]
+    certificates = {
+        c.id: c
+        for c in db.session.scalars(select(Certificate).where(Certificate.id.in_(certificate_ids)))
+    }
+    connection = db.session.connection()
+    progress = progress_for(
+        connection, ids, current_courses(connection, certification.course_slugs)
+    )
+    result = []
+    for row in rows:
+        status, expiring = status_at(row.state, row.expires_at, row.renewal_opens_at, now)
+        result.append(
+            Standing(
+                mentor=users[row.user_id],
+                status=status,
+                courses=progress[row.user_id].courses,
+                certificate=certificates.get(row.certificate_id),
+                last_activity=row.last_activity_at,
+                expiring=expiring,
+                best_quiz_percent=row.best_quiz_percent,
+            )
+        )
+    return result
+
+
+# --- keeping the stored rows in step ------------------------------------------------------
+
+
+def _batches(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
+def _latest_certificates(connection: Connection, certification_id: int, ids: list[int]) -> dict:
+    rows = connection.execute(
+        select(
+            Certificate.id,
+            Certificate.user_id,
+            Certificate.issued_at,
+            Certificate.expires_at,
+            Certificate.revoked_at,
+        )
+        .where(Certificate.certification_id == certification_id, Certificate.user_id.in_(ids))
+        .order_by(Certificate.issued_at, Certificate.id)
+    )
+    return {row.user_id: row for row in rows}  # the newest wins
+
+
+def _rows_for(connection: Connection, mentors: list, certification) -> list[dict]:
+    ids = [mentor.id for mentor in mentors]
+    progress = progress_for(
+        connection, ids, current_courses(connection, certification.course_slugs)
+    )
+    latest = _latest_certificates(connection, certification.id, ids)
+    rows = []
+    for mentor in mentors:
+        facts, certificate = progress[mentor.id], latest.get(mentor.id)
+        specialty = (mentor.specialty or "").strip() or None
+        rows.append(
+            {
+                "user_id": mentor.id,
+                "certification_id": certification.id,
+                "name_key": mentor.name.lower(),
+                "email": mentor.email,
+                "specialty": specialty,
+                "specialty_key": specialty.lower() if specialty else None,
+                "state": stored_state(certificate, facts),
+                "lessons_done": facts.lessons_done,
+                "lessons_total": facts.lessons_total,
+                "percent": facts.percent,
+                "best_quiz_percent": facts.best_quiz_percent,
+                "last_activity_at": facts.last_activity,
+                "certificate_id": certificate.id if certificate else None,
+                "issued_at": certificate.issued_at if certificate else None,
+                "expires_at": certificate.expires_at if certificate else None,
+                "renewal_opens_at": service.renewal_opens_at(certificate, certification)
+                if certificate
+                else None,
+            }
+        )
+    return rows
+
+
+def refresh_users(connection: Connection, user_ids: Iterable[int]) -> None:
+    """Recompute these people's stored standings (rows only for those who are mentors)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    certifications = connection.execute(
+        select(
+            Certification.id,
+            Certification.course_slugs,
+            Certification.renewal_window_days,
+        ).where(Certification.archived_at.is_(None))
+    ).all()
+    for batch in _batches(ids):
+        # One refresh per person at a time: on PostgreSQL a second transaction waits here
+        # for the first to commit, then reads what it wrote (SQLite: the write lock).
+        connection.execute(
+            select(User.id).where(User.id.in_(batch)).order_by(User.id).with_for_update()
+        )
+        connection.execute(delete(MentorStanding).where(MentorStanding.user_id.in_(batch)))
+        mentors = connection.execute(
+            select(User.id, User.name, User.email, User.specialty)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.id.in_(batch), UserRole.role == Role.MENTOR)
+        ).all()
+        if not mentors:
+            continue
+        rows = [row for c in certifications for row in _rows_for(connection, mentors, c)]
+        if rows:
+            connection.execute(insert(MentorStanding), rows)
+
+
+def rebuild_all(connection: Connection) -> int:
+    """Every stored standing again (after a content sync, a migration or a bulk import);
+    returns how many mentors."""
+    connection.execute(delete(MentorStanding))
+    ids = list(
+        connection.scalars(
+            select(UserRole.user_id).where(UserRole.role == Role.MENTOR).order_by(UserRole.user_id)
+        )
+    )
+    refresh_users(connection, ids)
+    return len(ids)
+
+
+_WATCHED_USER_FIELDS = ("name", "email", "specialty")
+
+
+def _people_touched(session: Session) -> set[int]:
+    touched = set()
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, LessonCompletion | Attempt | Certificate | UserRole):
+            touched.add(item.user_id)
+        elif isinstance(item, User):
+            state = inspect(item)
+            if item in session.new or any(
+                state.attrs[name].history.has_changes() for name in _WATCHED_USER_FIELDS
+            ):
+                touched.add(item.id)
+    touched.discard(None)
+    return touched
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_after_flush(session: Session, _context) -> None:
+    if people := _people_touched(session):
+        refresh_users(session.connection(), people)

@@ -33,11 +33,9 @@ def dashboard() -> str:
 def export_csv() -> Response:
     filters = service.Filters.from_args(request.args)
     now = utcnow()
-    rows = service.filtered(
-        service.all_standings(_program_certification(), now=now), filters, now=now
-    )
+    titles, rows = service.export(_program_certification(), filters, now=now)
     return Response(
-        stream_with_context(service.csv_lines(rows)),
+        stream_with_context(service.csv_lines(titles, rows)),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="mentors-{now:%Y-%m-%d}.csv"'},
     )

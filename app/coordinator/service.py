@@ -3,18 +3,19 @@
 import csv
 import io
 import re
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
-from app.certification import standing as standings_module
+from app.certification import standing
+from app.certification.models import Certificate, MentorStanding
 from app.certification.standing import MentorStatus, Standing
 from app.courses.models import Certification, Lesson, LessonCompletion
+from app.courses.progress import current_courses, progress_for
 from app.extensions import db
 from app.matching import service as matching
 from app.matching.models import Match
@@ -71,48 +72,54 @@ class Filters:
         return {key: value for key, value in args.items() if value}
 
 
-def _matches(row: Standing, filters: Filters, now: datetime) -> bool:
-    if filters.status == "expiring":
-        if not row.expiring:
-            return False
-    elif filters.status and row.status.value != filters.status:
-        return False
-    if filters.specialty and (row.mentor.specialty or "").lower() != filters.specialty.lower():
-        return False
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(certification: Certification, filters: Filters, *, now: datetime) -> list:
+    """WHERE clauses on the stored standings for the filters."""
+    s = MentorStanding
+    conditions = [s.certification_id == certification.id]
+    if filters.status:
+        conditions.append(standing.where_status(filters.status, now))
+    if filters.specialty:
+        conditions.append(s.specialty_key == filters.specialty.strip().lower())
     if filters.expires_within is not None:
-        limit = now + timedelta(days=filters.expires_within)
-        if (
-            row.status is not MentorStatus.CERTIFIED
-            or row.expires_at is None
-            or row.expires_at > limit
-        ):
-            return False
+        conditions.append(standing.where_status(MentorStatus.CERTIFIED, now))
+        conditions.append(s.expires_at <= now + timedelta(days=filters.expires_within))
     if filters.search:
-        needle = filters.search.lower()
-        if needle not in row.mentor.name.lower() and needle not in row.mentor.email.lower():
-            return False
-    return True
+        needle = _like(filters.search)
+        conditions.append(
+            or_(s.name_key.like(needle, escape="\\"), func.lower(s.email).like(needle, escape="\\"))
+        )
+    return conditions
 
 
-def _overall_percent(row: Standing) -> int:
-    total = sum(c.lessons_total for c in row.courses)
-    return round(100 * sum(c.lessons_done for c in row.courses) / total) if total else 0
+_STATUS_RANK = {status.value: rank for rank, status in enumerate(MentorStatus)}
 
 
-_EARLY, _LATE = datetime.min, datetime.max
-
-
-def _sort_key(filters: Filters):
-    keys = {
-        "name": lambda r: r.mentor.name.lower(),
-        "status": lambda r: (list(MentorStatus).index(r.status), r.mentor.name.lower()),
-        "progress": lambda r: (_overall_percent(r), r.mentor.name.lower()),
-        "quiz": lambda r: r.best_quiz_percent if r.best_quiz_percent is not None else -1,
-        "certified": lambda r: r.certified_at or _EARLY,
-        "expires": lambda r: r.expires_at or _LATE,
-        "activity": lambda r: r.last_activity or _EARLY,
-    }
-    return keys[filters.sort]
+def _order(filters: Filters, now: datetime) -> list:
+    """ORDER BY for the chosen sort; the name, then the id, break ties."""
+    s = MentorStanding
+    by_name = [s.name_key, s.user_id]
+    if filters.sort == "name":
+        return [c.desc() for c in by_name] if filters.descending else by_name
+    key = {
+        "status": case(_STATUS_RANK, value=standing.status_sql(now)),
+        "progress": s.percent,
+        "quiz": s.best_quiz_percent,
+        "certified": s.issued_at,
+        "expires": s.expires_at,
+        "activity": s.last_activity_at,
+    }[filters.sort]
+    # Without a value: first when ascending, except "expires", where never is last.
+    empty_last = filters.sort == "expires"
+    if filters.descending:
+        ordered = key.desc().nulls_first() if empty_last else key.desc().nulls_last()
+    else:
+        ordered = key.asc().nulls_last() if empty_last else key.asc().nulls_first()
+    return [ordered, *by_name]
 
 
 @dataclass(frozen=True)
@@ -130,47 +137,126 @@ class Dashboard:
 FUNNEL = ("not started", "in progress", "certified", "expiring", "expired", "revoked")
 
 
-def funnel_of(rows: list[Standing]) -> dict[str, int]:
-    counts = Counter()
-    for row in rows:
-        if row.status is MentorStatus.CERTIFIED and row.expiring:
-            counts["expiring"] += 1
-        else:
-            counts[row.status.label.lower()] += 1
-    return {stage: counts.get(stage, 0) for stage in FUNNEL}
-
-
-def all_standings(certification: Certification | None, *, now: datetime) -> list[Standing]:
-    mentors = list(
-        db.session.scalars(standings_module.mentors_query().order_by(User.name)).unique()
+def funnel(certification: Certification, *, now: datetime) -> dict[str, int]:
+    """How many mentors are at each stage: one GROUP BY."""
+    stage = case((standing.expiring_sql(now), "expiring"), else_=standing.status_sql(now)).label(
+        "stage"
     )
-    return standings_module.standings(mentors, certification, now=now)
+    counts = dict(
+        db.session.execute(
+            select(stage, func.count())
+            .where(MentorStanding.certification_id == certification.id)
+            .group_by(stage)
+        ).all()
+    )
+    return {name: counts.get(name.replace(" ", "_"), 0) for name in FUNNEL}
 
 
-def filtered(rows: list[Standing], filters: Filters, *, now: datetime) -> list[Standing]:
-    chosen = [row for row in rows if _matches(row, filters, now)]
-    return sorted(chosen, key=_sort_key(filters), reverse=filters.descending)
+def specialties(certification: Certification) -> list[str]:
+    rows = db.session.scalars(
+        select(func.min(MentorStanding.specialty))
+        .where(
+            MentorStanding.certification_id == certification.id,
+            MentorStanding.specialty_key.is_not(None),
+        )
+        .group_by(MentorStanding.specialty_key)
+    )
+    return sorted(rows, key=str.lower)
 
 
 def dashboard(filters: Filters, certification: Certification | None, *, now: datetime) -> Dashboard:
-    rows = all_standings(certification, now=now)
-    chosen = filtered(rows, filters, now=now)
-    pages = max(1, -(-len(chosen) // PER_PAGE))
+    """One page of mentors: filtered, sorted, counted and paged in the database."""
+    if certification is None:
+        return Dashboard([], 0, 1, 1, dict.fromkeys(FUNNEL, 0), [], None, [])
+    conditions = _conditions(certification, filters, now=now)
+    total = db.session.scalar(select(func.count()).select_from(MentorStanding).where(*conditions))
+    pages = max(1, -(-total // PER_PAGE))
     page = min(filters.page, pages)
-    start = (page - 1) * PER_PAGE
-    specialties = sorted({row.mentor.specialty for row in rows if row.mentor.specialty})
+    rows = db.session.scalars(
+        select(MentorStanding)
+        .where(*conditions)
+        .order_by(*_order(filters, now))
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
     return Dashboard(
-        rows=chosen[start : start + PER_PAGE],
-        total=len(chosen),
+        rows=standing.page_standings(list(rows), certification, now=now),
+        total=total,
         page=page,
         pages=pages,
-        funnel=funnel_of(rows),
-        specialties=specialties,
+        funnel=funnel(certification, now=now),
+        specialties=specialties(certification),
         certification=certification,
-        flagged=matching.flagged_matches(certification_slug=certification.slug, now=now)
-        if certification
-        else [],
+        flagged=matching.flagged_matches(certification_slug=certification.slug, now=now),
     )
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    name: str
+    email: str
+    specialty: str | None
+    status: str  # a MentorStatus value, or "expiring"
+    course_percents: tuple[int, ...]
+    best_quiz_percent: int | None
+    certified_at: datetime | None
+    expires_at: datetime | None
+    certificate_code: str | None
+    last_activity: datetime | None
+
+
+def export(
+    certification: Certification | None, filters: Filters, *, now: datetime
+) -> tuple[list[str], Iterator[ExportRow]]:
+    """The program's course titles, and every mentor the filters choose, sorted: read as
+    one stream, a batch at a time, so memory stays the same however many mentors."""
+    if certification is None:
+        return [], iter(())
+    courses = current_courses(db.session.connection(), certification.course_slugs)
+    s = MentorStanding
+    query = (
+        select(
+            s.user_id,
+            User.name,
+            User.email,
+            User.specialty,
+            s.state,
+            s.expires_at,
+            s.renewal_opens_at,
+            s.best_quiz_percent,
+            s.issued_at,
+            Certificate.code,
+            s.last_activity_at,
+        )
+        .join(User, User.id == s.user_id)
+        .outerjoin(Certificate, Certificate.id == s.certificate_id)
+        .where(*_conditions(certification, filters, now=now))
+        .order_by(*_order(filters, now))
+    )
+
+    def rows() -> Iterator[ExportRow]:
+        connection = db.session.connection()  # read while the response streams
+        streamed = connection.execution_options(stream_results=True).execute(query)
+        for chunk in streamed.partitions(standing.BATCH):
+            progress = progress_for(connection, [row.user_id for row in chunk], courses)
+            for row in chunk:
+                status, expiring = standing.status_at(
+                    row.state, row.expires_at, row.renewal_opens_at, now
+                )
+                yield ExportRow(
+                    name=row.name,
+                    email=row.email,
+                    specialty=row.specialty,
+                    status="expiring" if expiring else status.value,
+                    course_percents=tuple(c.percent for c in progress[row.user_id].courses),
+                    best_quiz_percent=row.best_quiz_percent,
+                    certified_at=row.issued_at,
+                    expires_at=row.expires_at,
+                    certificate_code=row.code,
+                    last_activity=row.last_activity_at,
+                )
+
+    return [course.title for course in courses], rows()
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -186,11 +272,10 @@ def _date(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else ""
 
 
-def csv_lines(rows: list[Standing]) -> Iterator[str]:
+def csv_lines(course_titles: list[str], rows: Iterable[ExportRow]) -> Iterator[str]:
     """The rows as CSV, a line at a time; starts with a BOM so spreadsheets read UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    course_titles = [c.title for c in rows[0].courses] if rows else []
     writer.writerow(
         [
             "Name",
@@ -209,20 +294,19 @@ def csv_lines(rows: list[Standing]) -> Iterator[str]:
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        status = "expiring" if row.expiring else row.status.value
         writer.writerow(
             [
                 spreadsheet_safe(v)
                 for v in (
-                    row.mentor.name,
-                    row.mentor.email,
-                    row.mentor.specialty or "",
-                    status,
-                    *[c.percent for c in row.courses],
+                    row.name,
+                    row.email,
+                    row.specialty or "",
+                    row.status,
+                    *row.course_percents,
                     "" if row.best_quiz_percent is None else row.best_quiz_percent,
                     _date(row.certified_at),
                     _date(row.expires_at),
-                    row.certificate.code if row.certificate else "",
+                    row.certificate_code or "",
                     _date(row.last_activity),
                 )
             ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import load_only
 
 from app.auth.models import User
 from app.courses.models import Course, Lesson, LessonCompletion
+from app.courses.progress import course_complete, percent_of
 from app.errors import NotFound
 from app.extensions import db
 from app.quizzes.models import Attempt, Quiz
@@ -74,7 +75,7 @@ class CourseProgress:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.done_count / len(self.lessons)) if self.lessons else 0
+        return percent_of(self.done_count, len(self.lessons))
 
     @property
     def lessons_done(self) -> bool:
@@ -82,8 +83,13 @@ class CourseProgress:
 
     @property
     def status(self) -> Status:
-        """Complete: every current lesson done and, if the course has a quiz, a passed attempt."""
-        if self.lessons_done and (self.quiz is None or self.quiz_passed):
+        complete = course_complete(
+            self.done_count,
+            len(self.lessons),
+            has_quiz=self.quiz is not None,
+            quiz_passed=self.quiz_passed,
+        )
+        if complete:
             return Status.COMPLETE
         return Status.IN_PROGRESS if self.done_count or self.quiz_passed else Status.NOT_STARTED
 

@@ -127,4 +127,8 @@ def sync_content(content: ContentSet, *, now: datetime) -> SyncReport:
     db.session.flush()
     sync_quizzes(content.quizzes, now=now, report=report)
     db.session.flush()
+    if report.changed:  # lessons counted, quizzes and requirements may all have moved
+        from app.certification.standing import rebuild_all
+
+        rebuild_all(db.session.connection())
     return report

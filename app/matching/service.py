@@ -9,7 +9,8 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import Role, User
 from app.certification import service as certification
 from app.certification import standing
-from app.certification.service import CertificateStatus
+from app.certification.models import Certificate, MentorStanding
+from app.certification.standing import MentorStatus
 from app.errors import NotFound, PreceptorError
 from app.extensions import db
 from app.matching.models import CareerStage, Match, MatchKind, Mentee, MentorProfile
@@ -60,7 +61,8 @@ def active_mentee_count(mentor: User) -> int:
 class MentorFacts:
     """What eligibility is decided on, loaded for many mentors in a fixed number of queries."""
 
-    latest_certificates: dict[int, object]
+    standings: dict[int, MentorStanding]  # toward the program certification
+    certificates: dict[int, Certificate]  # each one's latest, by certificate id
     profiles: dict[int, MentorProfile]
     active_mentees: dict[int, int]
 
@@ -68,7 +70,20 @@ class MentorFacts:
 def _facts(mentors: list[User], certification_slug: str) -> MentorFacts:
     ids = [m.id for m in mentors]
     program = certification.get_certification(certification_slug)
-    latest = certification.latest_certificates(program, ids) if program is not None else {}
+    rows = (
+        db.session.scalars(
+            select(MentorStanding).where(
+                MentorStanding.certification_id == program.id, MentorStanding.user_id.in_(ids)
+            )
+        ).all()
+        if program is not None
+        else []
+    )
+    certificate_ids = [row.certificate_id for row in rows if row.certificate_id is not None]
+    certificates = {
+        c.id: c
+        for c in db.session.scalars(select(Certificate).where(Certificate.id.in_(certificate_ids)))
+    }
     profiles = {
         p.user_id: p
         for p in db.session.scalars(select(MentorProfile).where(MentorProfile.user_id.in_(ids)))
@@ -82,7 +97,15 @@ def _facts(mentors: list[User], certification_slug: str) -> MentorFacts:
             .group_by(Match.mentor_id)
         ).all()
     )
-    return MentorFacts(latest, profiles, counts)
+    return MentorFacts({row.user_id: row for row in rows}, certificates, profiles, counts)
+
+
+_NOT_CERTIFIED = {
+    MentorStatus.NOT_STARTED: "not certified",
+    MentorStatus.IN_PROGRESS: "not certified",
+    MentorStatus.EXPIRED: "certificate expired",
+    MentorStatus.REVOKED: "certificate revoked",
+}
 
 
 def _decide(
@@ -91,20 +114,21 @@ def _decide(
     reasons = []
     if not mentor.has_role(Role.MENTOR):
         reasons.append("not a mentor")
-    latest = facts.latest_certificates.get(mentor.id)
-    state = certification.status_of(latest, now=now) if latest else None
-    if latest is None:
-        reasons.append("not certified")
-    elif state is CertificateStatus.EXPIRED:
-        reasons.append("certificate expired")
-    elif state is CertificateStatus.REVOKED:
-        reasons.append("certificate revoked")
+    row = facts.standings.get(mentor.id)
+    status = (
+        standing.status_at(row.state, row.expires_at, row.renewal_opens_at, now)[0]
+        if row is not None
+        else MentorStatus.NOT_STARTED
+    )
+    if status is not MentorStatus.CERTIFIED:
+        reasons.append(_NOT_CERTIFIED[status])
     profile = facts.profiles.get(mentor.id)
     if profile is None:
         reasons.append("no mentor profile")
     elif needs_capacity and facts.active_mentees.get(mentor.id, 0) >= profile.capacity:
         reasons.append("no capacity left")
-    return Eligibility(tuple(reasons), latest if state is CertificateStatus.VALID else None)
+    certificate = facts.certificates.get(row.certificate_id) if row is not None else None
+    return Eligibility(tuple(reasons), certificate if status is MentorStatus.CERTIFIED else None)
 
 
 def eligibilities(

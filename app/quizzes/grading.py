@@ -33,6 +33,11 @@ class Grade:
     possible: int
     correct: dict[str, bool]
 
+    @property
+    def percent(self) -> int:
+        """Whole percent of the points, rounded down (a 79.9 % is not an 80 %)."""
+        return 100 * self.earned // self.possible if self.possible else 0
+
     def passed(self, pass_percent: int) -> bool:
         return self.possible > 0 and self.earned * 100 >= pass_percent * self.possible
 

@@ -76,6 +76,7 @@ class Attempt(db.Model):
     results: Mapped[dict | None] = mapped_column(JSON)
     earned: Mapped[int | None]
     possible: Mapped[int]
+    percent: Mapped[int | None]  # of the points, stored at grading (grading.Grade.percent)
     passed: Mapped[bool | None]
     late: Mapped[bool] = mapped_column(default=False)
     quiz: Mapped[Quiz] = relationship()
@@ -83,12 +84,6 @@ class Attempt(db.Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
-
-    @property
-    def percent(self) -> int | None:
-        if self.earned is None or not self.possible:
-            return None
-        return int(100 * self.earned / self.possible)
 
 
 class TimeAccommodation(db.Model):

@@ -285,12 +285,17 @@ def _record(attempt: Attempt, answers: Answers, *, late: bool, now: datetime) ->
             answers=answers,
             results=result.correct,
             earned=result.earned,
+            percent=result.percent,
             passed=result.passed(quiz.pass_percent),
             late=late,
         )
         .execution_options(synchronize_session=False)
     )
     recorded = db.session.execute(statement).rowcount == 1
+    if recorded:  # a bulk UPDATE: the stored standing is refreshed here, not by the ORM
+        from app.certification.standing import refresh_users
+
+        refresh_users(db.session.connection(), [attempt.user_id])
     db.session.refresh(attempt)
     return recorded
 
