@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
@@ -342,27 +342,28 @@ def matches(
 
 
 def flagged_matches(*, certification_slug: str, now: datetime) -> list[tuple[Match, str]]:
-    """Active matches whose mentor's certificate has since expired or been revoked."""
-    active = matches(active_only=True)
-    people = {
-        person.id: person for match in active for person in (match.mentor, match.peer) if person
-    }
-    checks = eligibilities(
-        list(people.values()), certification_slug=certification_slug, now=now, needs_capacity=False
-    )
-    flagged = []
-    for match in active:
-        for person in (match.mentor, match.peer):
-            if person is None:
-                continue
-            lapsed = [
-                r
-                for r in checks[person.id].reasons
-                if r.startswith("certificate") or r == "not certified"
-            ]
-            if lapsed:
-                flagged.append((match, f"{person.name}: {', '.join(lapsed)}"))
-    return flagged
+    """Active matches whose mentor (or peer) is no longer certified: one query, whatever
+    the number of matches."""
+    program = certification.get_certification(certification_slug)
+    if program is None:
+        return []
+    s = MentorStanding
+    rows = db.session.execute(
+        select(Match, User.name, standing.status_sql(now))
+        .join(
+            s,
+            and_(
+                s.certification_id == program.id,
+                or_(s.user_id == Match.mentor_id, s.user_id == Match.peer_id),
+            ),
+        )
+        .join(User, User.id == s.user_id)
+        .where(Match.ended_at.is_(None), ~standing.where_status(MentorStatus.CERTIFIED, now))
+        .order_by(Match.created_at.desc(), Match.id.desc(), s.user_id)
+    ).all()
+    return [
+        (match, f"{name}: {_NOT_CERTIFIED[MentorStatus(status)]}") for match, name, status in rows
+    ]
 
 
 def save_profile(
