@@ -49,8 +49,8 @@ class MentorStanding(db.Model):
     __table_args__ = tuple(
         Index(f"ix_mentor_standings_{name}", "certification_id", *columns)
         for name, columns in {
-            "state_name": ("state", "name_key"),
-            "name": ("name_key",),
+            "state_name": ("state", "name_key", "user_id"),
+            "name": ("name_key", "user_id"),
             "percent": ("percent",),
             "quiz": ("best_quiz_percent",),
             "issued": ("issued_at",),

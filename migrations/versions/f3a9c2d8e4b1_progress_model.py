@@ -15,8 +15,8 @@ branch_labels = None
 depends_on = None
 
 INDEXES = {
-    "state_name": ("state", "name_key"),
-    "name": ("name_key",),
+    "state_name": ("state", "name_key", "user_id"),
+    "name": ("name_key", "user_id"),
     "percent": ("percent",),
     "quiz": ("best_quiz_percent",),
     "issued": ("issued_at",),
