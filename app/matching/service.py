@@ -350,6 +350,7 @@ def flagged_matches(*, certification_slug: str, now: datetime) -> list[tuple[Mat
     s = MentorStanding
     rows = db.session.execute(
         select(Match, User.name, standing.status_sql(now))
+        .options(selectinload(Match.mentee), selectinload(Match.peer))
         .join(
             s,
             and_(

@@ -94,6 +94,27 @@ def test_a_content_sync_that_changes_lessons_recounts_everyone(db, synced, make_
     assert_in_step()
 
 
+def add_lapsed_matches(count: int, start: int) -> None:
+    """Matches (written as an old import would) whose mentor is not certified: the
+    dashboard lists each one for review."""
+    from app.matching import service as matching
+    from app.matching.models import CareerStage, Match, MatchKind
+
+    mentors = _db.session.scalars(
+        select(User.id).where(User.email.like("bulk%")).order_by(User.id).offset(start).limit(count)
+    ).all()
+    for n, mentor_id in enumerate(mentors, start=start):
+        mentee = matching.add_mentee(
+            name=f"Mentee {n}",
+            email=f"mentee{n}@hospital.example",
+            specialty="Surgery",
+            career_stage=CareerStage.RESIDENT,
+            interests=[],
+        )
+        _db.session.add(Match(kind=MatchKind.MENTEE, mentor_id=mentor_id, mentee_id=mentee.id))
+    _db.session.commit()
+
+
 def add_mentors(count: int, start: int) -> None:
     """Mentors written in bulk (as an import would), then the standings rebuilt."""
     users = [
@@ -133,7 +154,13 @@ def ten_then_five_hundred(db, synced, make_user):
     read_course(make_user(Role.MENTOR), "listening", now=now)
     _db.session.commit()
     add_mentors(6, start=0)
-    return lambda: add_mentors(490, start=6)
+    add_lapsed_matches(1, start=0)
+
+    def grow() -> None:
+        add_mentors(490, start=6)
+        add_lapsed_matches(5, start=1)
+
+    return grow
 
 
 def test_listing_pages_run_as_many_statements_for_500_mentors_as_for_10(
