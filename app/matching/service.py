@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
@@ -342,28 +342,45 @@ def matches(
 
 
 def flagged_matches(*, certification_slug: str, now: datetime) -> list[tuple[Match, str]]:
-    """Active matches whose mentor (or peer) is no longer certified: one query, whatever
-    the number of matches."""
+    """Active matches whose mentor (or peer) is no longer certified. Each active match
+    looks its people up by key (a correlated EXISTS, so no database reads every mentor's
+    standing), then the few people found are named: four queries in all."""
     program = certification.get_certification(certification_slug)
     if program is None:
         return []
     s = MentorStanding
-    rows = db.session.execute(
-        select(Match, User.name, standing.status_sql(now))
-        .options(selectinload(Match.mentee), selectinload(Match.peer))
-        .join(
-            s,
-            and_(
-                s.certification_id == program.id,
-                or_(s.user_id == Match.mentor_id, s.user_id == Match.peer_id),
-            ),
+    lapsed = ~standing.where_status(MentorStatus.CERTIFIED, now)
+
+    def not_certified(side):
+        return (
+            select(s.user_id)
+            .where(s.user_id == side, s.certification_id == program.id, lapsed)
+            .exists()
         )
-        .join(User, User.id == s.user_id)
-        .where(Match.ended_at.is_(None), ~standing.where_status(MentorStatus.CERTIFIED, now))
-        .order_by(Match.created_at.desc(), Match.id.desc(), s.user_id)
+
+    active = db.session.scalars(
+        select(Match)
+        .options(selectinload(Match.mentee), selectinload(Match.peer))
+        .where(
+            Match.ended_at.is_(None),
+            or_(not_certified(Match.mentor_id), not_certified(Match.peer_id)),
+        )
+        .order_by(Match.created_at.desc(), Match.id.desc())
     ).all()
+    people = {person for match in active for person in (match.mentor_id, match.peer_id) if person}
+    named = {
+        user_id: (name, MentorStatus(status))
+        for user_id, name, status in db.session.execute(
+            select(s.user_id, User.name, standing.status_sql(now))
+            .join(User, User.id == s.user_id)
+            .where(s.certification_id == program.id, s.user_id.in_(people), lapsed)
+        )
+    }
     return [
-        (match, f"{name}: {_NOT_CERTIFIED[MentorStatus(status)]}") for match, name, status in rows
+        (match, f"{named[person][0]}: {_NOT_CERTIFIED[named[person][1]]}")
+        for match in active
+        for person in (match.mentor_id, match.peer_id)
+        if person in named
     ]
 
 
