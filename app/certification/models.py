@@ -55,6 +55,7 @@ class MentorStanding(db.Model):
             "quiz": ("best_quiz_percent",),
             "issued": ("issued_at",),
             "expires": ("expires_at",),
+            "renewal": ("renewal_opens_at", "expires_at", "state"),
             "activity": ("last_activity_at",),
             "specialty": ("specialty_key",),
         }.items()

@@ -18,7 +18,6 @@ from app.courses.models import Certification, Lesson, LessonCompletion
 from app.courses.progress import current_courses, progress_for
 from app.extensions import db
 from app.matching import service as matching
-from app.matching.models import Match
 from app.quizzes.models import Attempt
 
 PER_PAGE = 25
@@ -131,43 +130,59 @@ class Dashboard:
     funnel: dict[str, int]
     specialties: list[str]
     certification: Certification | None
-    flagged: list[tuple[Match, str]]
+    flagged: matching.Flagged
 
 
 FUNNEL = ("not started", "in progress", "certified", "expiring", "expired", "revoked")
 
 
 def funnel(certification: Certification, *, now: datetime) -> dict[str, int]:
-    """How many mentors are at each stage: one GROUP BY."""
-    stage = case((standing.expiring_sql(now), "expiring"), else_=standing.status_sql(now)).label(
-        "stage"
+    """How many mentors are at each stage: a GROUP BY of the stored state (read from its
+    index alone), then which holders have expired or are expiring, counted through the
+    expiry and renewal indexes."""
+    s = MentorStanding
+    here = s.certification_id == certification.id
+    by_state = dict(
+        db.session.execute(select(s.state, func.count()).where(here).group_by(s.state)).all()
     )
-    counts = dict(
-        db.session.execute(
-            select(stage, func.count())
-            .where(MentorStanding.certification_id == certification.id)
-            .group_by(stage)
-        ).all()
+    expired = db.session.scalar(
+        select(func.count()).where(here, standing.where_status(MentorStatus.EXPIRED, now))
     )
-    return {name: counts.get(name.replace(" ", "_"), 0) for name in FUNNEL}
+    expiring = db.session.scalar(select(func.count()).where(here, standing.expiring_sql(now)))
+    return {
+        "not started": by_state.get("not_started", 0),
+        "in progress": by_state.get("in_progress", 0),
+        "certified": by_state.get("holds", 0) - expired - expiring,
+        "expiring": expiring,
+        "expired": expired,
+        "revoked": by_state.get("revoked", 0),
+    }
 
 
 def specialties(certification: Certification) -> list[str]:
-    rows = db.session.scalars(
-        select(func.min(MentorStanding.specialty))
-        .where(
-            MentorStanding.certification_id == certification.id,
-            MentorStanding.specialty_key.is_not(None),
-        )
-        .group_by(MentorStanding.specialty_key)
+    """The specialties mentors gave, each once. A recursive query steps from one key to
+    the next through the index, so it reads one entry per specialty, not one per mentor."""
+    s = MentorStanding
+    here = s.certification_id == certification.id
+    keys = select(func.min(s.specialty_key).label("key")).where(here).cte("keys", recursive=True)
+    following = select(
+        select(func.min(s.specialty_key))
+        .where(here, s.specialty_key > keys.c.key)
+        .scalar_subquery()
+    ).where(keys.c.key.is_not(None))
+    keys = keys.union_all(following)
+    shown_as = (
+        select(s.specialty).where(here, s.specialty_key == keys.c.key).limit(1).scalar_subquery()
     )
-    return sorted(rows, key=str.lower)
+    return sorted(
+        db.session.scalars(select(shown_as).where(keys.c.key.is_not(None))), key=str.lower
+    )
 
 
 def dashboard(filters: Filters, certification: Certification | None, *, now: datetime) -> Dashboard:
     """One page of mentors: filtered, sorted, counted and paged in the database."""
     if certification is None:
-        return Dashboard([], 0, 1, 1, dict.fromkeys(FUNNEL, 0), [], None, [])
+        return Dashboard([], 0, 1, 1, dict.fromkeys(FUNNEL, 0), [], None, matching.Flagged([], 0))
     conditions = _conditions(certification, filters, now=now)
     total = db.session.scalar(select(func.count()).select_from(MentorStanding).where(*conditions))
     pages = max(1, -(-total // PER_PAGE))

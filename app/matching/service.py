@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
@@ -341,47 +341,65 @@ def matches(
     return list(db.session.scalars(query))
 
 
-def flagged_matches(*, certification_slug: str, now: datetime) -> list[tuple[Match, str]]:
-    """Active matches whose mentor (or peer) is no longer certified. Each active match
-    looks its people up by key (a correlated EXISTS, so no database reads every mentor's
-    standing), then the few people found are named: four queries in all."""
+@dataclass(frozen=True)
+class Flagged:
+    """Active matches whose mentor (or peer) lapsed: the newest few, and how many."""
+
+    matches: list[tuple[Match, str]]
+    total: int
+
+
+def flagged_matches(*, certification_slug: str, now: datetime, shown: int = 20) -> Flagged:
+    """Active matches whose mentor or peer is no longer certified (certificate revoked or
+    expired), newest first. The database starts from the lapsed people, through the
+    state and expiry indexes, so the cost follows them, not the size of the program."""
     program = certification.get_certification(certification_slug)
     if program is None:
-        return []
+        return Flagged([], 0)
     s = MentorStanding
-    lapsed = ~standing.where_status(MentorStatus.CERTIFIED, now)
-
-    def not_certified(side):
-        return (
-            select(s.user_id)
-            .where(s.user_id == side, s.certification_id == program.id, lapsed)
-            .exists()
+    lapsed_kinds = (s.state == "revoked", and_(s.state == "holds", s.expires_at <= now))
+    found = union_all(
+        *(
+            select(Match.id.label("id"), Match.created_at.label("at"), s.user_id.label("person"))
+            .join(s, s.user_id == side)
+            .where(s.certification_id == program.id, lapsed, Match.ended_at.is_(None))
+            for side in (Match.mentor_id, Match.peer_id)
+            for lapsed in lapsed_kinds
         )
-
-    active = db.session.scalars(
-        select(Match)
-        .options(selectinload(Match.mentee), selectinload(Match.peer))
-        .where(
-            Match.ended_at.is_(None),
-            or_(not_certified(Match.mentor_id), not_certified(Match.peer_id)),
-        )
-        .order_by(Match.created_at.desc(), Match.id.desc())
+    ).subquery()
+    total = db.session.scalar(select(func.count()).select_from(found))
+    newest = db.session.execute(
+        select(found.c.id, found.c.person)
+        .order_by(found.c.at.desc(), found.c.id.desc())
+        .limit(shown)
     ).all()
-    people = {person for match in active for person in (match.mentor_id, match.peer_id) if person}
-    named = {
+    if not newest:
+        return Flagged([], total)
+    people = {
         user_id: (name, MentorStatus(status))
         for user_id, name, status in db.session.execute(
             select(s.user_id, User.name, standing.status_sql(now))
             .join(User, User.id == s.user_id)
-            .where(s.certification_id == program.id, s.user_id.in_(people), lapsed)
+            .where(s.certification_id == program.id, s.user_id.in_({r.person for r in newest}))
         )
     }
-    return [
-        (match, f"{named[person][0]}: {_NOT_CERTIFIED[named[person][1]]}")
-        for match in active
-        for person in (match.mentor_id, match.peer_id)
-        if person in named
-    ]
+    matches = {
+        match.id: match
+        for match in db.session.scalars(
+            select(Match)
+            .options(
+                selectinload(Match.mentor), selectinload(Match.mentee), selectinload(Match.peer)
+            )
+            .where(Match.id.in_([row.id for row in newest]))
+        )
+    }
+    return Flagged(
+        [
+            (matches[row.id], f"{people[row.person][0]}: {_NOT_CERTIFIED[people[row.person][1]]}")
+            for row in newest
+        ],
+        total,
+    )
 
 
 def save_profile(

@@ -21,6 +21,7 @@ INDEXES = {
     "quiz": ("best_quiz_percent",),
     "issued": ("issued_at",),
     "expires": ("expires_at",),
+    "renewal": ("renewal_opens_at", "expires_at", "state"),
     "activity": ("last_activity_at",),
     "specialty": ("specialty_key",),
 }

@@ -162,11 +162,15 @@ def test_matches_of_a_mentor_whose_certificate_lapsed_are_flagged(people, db, ma
     service.create_match(
         mentor, people["mentee"], by=None, certification_slug=PROGRAM, now=utcnow()
     )
-    assert service.flagged_matches(certification_slug=PROGRAM, now=utcnow()) == []
+    assert service.flagged_matches(certification_slug=PROGRAM, now=utcnow()).total == 0
     [certificate] = certification.certificates_of(mentor)
     certification.revoke(certificate, by=make_user(Role.COORDINATOR), reason="Review", now=utcnow())
-    [(match, why)] = service.flagged_matches(certification_slug=PROGRAM, now=utcnow())
+    flagged = service.flagged_matches(certification_slug=PROGRAM, now=utcnow())
+    [(match, why)] = flagged.matches
+    assert flagged.total == 1
     assert match.mentor_id == mentor.id and why == "Dr. Surgeon Senior: certificate revoked"
+    few = service.flagged_matches(certification_slug=PROGRAM, now=utcnow(), shown=0)
+    assert (few.matches, few.total) == ([], 1), "the count covers what is not shown"
 
 
 def test_career_stages_are_read_from_values_or_labels():
