@@ -47,5 +47,7 @@ lint: install-dev
 test: lint
 	$(BIN)/pytest -n auto --dist worksteal $(ARGS)
 
+# A realistic database, measured in process and under wrk (bench/README.md);
+# ARGS="--mentors 100000" for the large shape, ARGS="--database URL" for PostgreSQL.
 bench: install-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(ARGS)
