@@ -299,6 +299,11 @@ def rebuild_all(connection: Connection) -> int:
         )
     )
     refresh_users(connection, ids)
+    # Fresh statistics, so the query planner knows which filters are selective (SQLite
+    # keeps none until asked; PostgreSQL's autovacuum would catch up later).
+    connection.exec_driver_sql(
+        "ANALYZE" if connection.dialect.name == "sqlite" else "ANALYZE mentor_standings"
+    )
     return len(ids)
 
 
