@@ -1,11 +1,12 @@
 import enum
 
-from flask_limiter import Limiter
+import flask_limiter
+import flask_login
+import flask_wtf
+from flask import Response, current_app, request
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -26,6 +27,39 @@ def value_enum(kind: type[enum.Enum], name: str) -> Enum:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# The load balancer's checks: no limit applies to them, no one signs in to them, and they
+# must cost little more than a bare Flask route (bench/ measures one against the other).
+HEALTH_CHECKS = frozenset({"site.healthz", "site.readyz"})
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter, minus its before-request lookups (application, default and
+    blueprint limits) on the health checks, which no limit covers."""
+
+    def _check_request_limit(self, *args, **kwargs) -> None:
+        if request.endpoint not in HEALTH_CHECKS:
+            super()._check_request_limit(*args, **kwargs)
+
+
+class LoginManager(flask_login.LoginManager):
+    """Flask-Login, minus its after-request look at the session on the health checks
+    (no one signs in or out there): any look marks the response Vary: Cookie."""
+
+    def _update_remember_cookie(self, response: Response) -> Response:
+        if request.endpoint in HEALTH_CHECKS:
+            return response
+        return super()._update_remember_cookie(response)
+
+
+class CSRFProtect(flask_wtf.CSRFProtect):
+    """Flask-WTF's check, asking the method first: it looks up the view's exemptions
+    before the method, on every GET, only to find that a GET needs no token."""
+
+    def protect(self, *args, **kwargs) -> None:
+        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+            super().protect(*args, **kwargs)
 
 
 db = SQLAlchemy(model_class=Base)

@@ -1,8 +1,9 @@
 """Site-wide routes (home, health checks, the user's own page) and response headers."""
 
+from functools import lru_cache
 from itertools import chain
 
-from flask import Blueprint, Flask, abort, g, render_template, request
+from flask import Blueprint, Flask, abort, g, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -14,7 +15,7 @@ from app.auth.models import User
 from app.certification import service as certification
 from app.clock import utcnow
 from app.courses import service as courses
-from app.extensions import db, login_manager
+from app.extensions import HEALTH_CHECKS, db, login_manager
 
 bp = Blueprint("site", __name__)
 
@@ -22,6 +23,19 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+SECURITY_HEADERS = tuple(
+    (name.lower(), name, value)
+    for name, value in (
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    )
+)
+HSTS_SECONDS = 365 * 24 * 60 * 60
+HSTS = f"max-age={HSTS_SECONDS}; includeSubDomains"
 
 
 @login_manager.user_loader
@@ -45,8 +59,19 @@ def permissions_for_templates() -> dict:
     }
 
 
-HSTS_SECONDS = 365 * 24 * 60 * 60
-NOT_SEEN = frozenset({"static", "site.healthz", "site.readyz"})
+@bp.app_template_global()
+def link_to(endpoint: str) -> str:
+    """url_for(endpoint) for a page that takes no arguments, such as the layout's menu
+    on every page: the same text each time, so built once per mount point."""
+    return _link(endpoint, request.script_root)
+
+
+@lru_cache(maxsize=64)
+def _link(endpoint: str, script_root: str) -> str:
+    return url_for(endpoint)
+
+
+NOT_SEEN = HEALTH_CHECKS | {"static"}
 
 
 @bp.before_app_request
@@ -106,9 +131,11 @@ def register_input_guard(app: Flask) -> None:
     def refuse_nul_bytes() -> None:
         """PostgreSQL refuses NUL in text; no real input has one, so answer 400 up front.
         The API handles it where it reads (a code with NUL is simply not found)."""
-        if request.path.startswith("/api/"):
+        if request.endpoint in HEALTH_CHECKS or request.path.startswith("/api/"):
             return
-        values = [request.path, *chain.from_iterable(request.args.listvalues())]
+        values = [request.path]
+        if request.query_string:  # most pages have none: no need to parse them
+            values += chain.from_iterable(request.args.listvalues())
         if request.method == "POST":  # every value of every field, multipart forms included
             values += chain.from_iterable(request.form.listvalues())
             values += (upload.filename or "" for upload in request.files.values())
@@ -119,18 +146,19 @@ def register_input_guard(app: Flask) -> None:
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def add_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-        )
-        if g.get("signed_in"):
+        # One pass over the response's headers: a view's own value of any of them stays.
+        headers = response.headers
+        present = {name.lower() for name, _ in headers}
+        for lowered, name, value in SECURITY_HEADERS:
+            if lowered not in present:
+                headers.add(name, value)
+        if g.get("signed_in") and "cache-control" not in present:
             # A signed-in page (progress, mentees, the forum) is kept by no cache or proxy.
-            response.headers.setdefault("Cache-Control", "no-store")
-        if request.is_secure and not app.config["IS_DEVELOPMENT"]:
-            response.headers.setdefault(
-                "Strict-Transport-Security", f"max-age={HSTS_SECONDS}; includeSubDomains"
-            )
+            headers.add("Cache-Control", "no-store")
+        if (
+            request.is_secure
+            and not app.config["IS_DEVELOPMENT"]
+            and "strict-transport-security" not in present
+        ):
+            headers.add("Strict-Transport-Security", HSTS)
         return response

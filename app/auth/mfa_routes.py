@@ -21,7 +21,7 @@ from app.auth import mfa, reauth
 from app.auth.forms import CodeForm
 from app.auth.models import User
 from app.clock import utcnow
-from app.extensions import db, limiter
+from app.extensions import HEALTH_CHECKS, db, limiter
 from app.mail import send_mail
 from app.urls import external_url
 
@@ -30,9 +30,7 @@ bp = Blueprint("mfa", __name__, url_prefix="/auth/mfa")
 SECOND_STEP_SECONDS = 5 * 60
 _PENDING, _SETUP = "_mfa_pending", "_mfa_setup_secret"
 # Where someone who must set up two-step sign-in may still go before they have.
-ALLOWED_BEFORE_SETUP = frozenset(
-    {"mfa.settings", "mfa.setup", "auth.logout", "static", "site.healthz", "site.readyz"}
-)
+ALLOWED_BEFORE_SETUP = HEALTH_CHECKS | {"mfa.settings", "mfa.setup", "auth.logout", "static"}
 
 
 def start_second_step(user: User, *, remember: bool, destination: str) -> None:

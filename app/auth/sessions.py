@@ -12,9 +12,10 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
-from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import select, update
+from flask import Flask, Request, current_app
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User, UserSession
@@ -29,6 +30,22 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie session, signed with HMAC-SHA-256 rather than its SHA-1."""
 
     digest_method = staticmethod(hashlib.sha256)
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask builds a serializer for every request, /healthz included; it depends
+        only on the keys, so build it once per set of keys."""
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:
+            return self.session_class()  # no cookies at all (a health check): nothing to read
+        return super().open_session(app, request)
 
 
 def _hash(secret: str) -> str:
@@ -68,14 +85,22 @@ def is_live(row: UserSession, *, now: datetime) -> bool:
     return row.ended_at is None and now < ends_at(row) and row.user.is_active
 
 
+# Every signed-in request runs this, so it is built once (building it cost more than
+# running it): one query for the session, its user and, joined by User.role_rows, the roles.
+_SESSION_WITH_USER = (
+    select(UserSession)
+    .options(joinedload(UserSession.user))
+    .where(UserSession.id == bindparam("session_id"))
+)
+
+
 def session_from_cookie(cookie_id: str, *, now: datetime) -> UserSession | None:
     """The live session a cookie names, or None (unknown, forged, ended or expired)."""
     match = COOKIE_ID.match(cookie_id or "")
     if match is None:
         return None
-    row = db.session.get(
-        UserSession, int(match.group(1)), options=[joinedload(UserSession.user)]
-    )  # one query: the session, its user and the user's roles
+    rows = db.session.scalars(_SESSION_WITH_USER, {"session_id": int(match.group(1))})
+    row = rows.unique().one_or_none()
     if row is None or not hmac.compare_digest(row.secret_hash, _hash(match.group(2))):
         return None
     return row if is_live(row, now=now) else None

@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from app import permissions
 from app.auth.access import role_required
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.clock import utcnow
 from app.courses.models import Lesson
 from app.database import writes
@@ -39,20 +39,22 @@ Page = str | tuple[str, int]
 
 @bp.app_context_processor
 def forum_helpers() -> dict:
+    # The rules below read the viewer many times per post: hand them the user itself,
+    # not the current_user proxy, which looks the user up again on every attribute.
+    def viewer() -> User:
+        return current_user._get_current_object()
+
     def unread_notifications() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return service.unread_notifications(current_user)
+        user = viewer()
+        return service.unread_notifications(user) if user.is_authenticated else 0
 
     return {
         "forum_unread": unread_notifications,
-        "forum_author": lambda author, anonymous: service.author_name(
-            author, anonymous, current_user
-        ),
+        "forum_author": lambda author, anonymous: service.author_name(author, anonymous, viewer()),
         "forum_reveals": lambda author, anonymous: permissions.can_see_author(
-            current_user, author, anonymous
+            viewer(), author, anonymous
         ),
-        "post_actions": lambda post: permissions.post_actions(current_user, post),
+        "post_actions": lambda post: permissions.post_actions(viewer(), post),
     }
 
 
@@ -129,11 +131,10 @@ def category(slug: str) -> Page:
 
 
 @bp.get("/t/<int:thread_id>/")
-@writes
 @login_required
 def thread(thread_id: int) -> Page:
-    thread = service.get_thread(thread_id)
-    view = service.thread_page(thread, current_user, _page_arg())
+    view = service.thread_page(thread_id, current_user, _page_arg())
+    thread = view.thread
     move_form = None
     if permissions.can_moderate(current_user):
         move_form = MoveForm(category=str(thread.category_id))
@@ -144,8 +145,8 @@ def thread(thread_id: int) -> Page:
         thread=thread,
         reply_form=ComposeForm(formdata=None),
         move_form=move_form,
-        action_form=FlaskForm(),
     )
+    service.mark_read(current_user, view)
     db.session.commit()  # the read marker; after rendering, so nothing is loaded twice
     return page
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import Role
-from tests.conftest import client_with_role, log_in, post_form
+from tests.conftest import client_with_role, log_in, post_form, queries_for
 
 LESSON = "/courses/listening/reflect/"
 
@@ -125,3 +125,13 @@ def test_my_progress_page_shows_each_course(reader):
 def test_health_checks_answer_ok(client):
     assert client.get("/healthz").get_data(as_text=True) == "ok"
     assert client.get("/readyz").status_code == 200
+
+
+def test_the_liveness_check_reads_no_session_and_runs_no_query_yet_sends_the_headers(
+    client, mentor
+):
+    log_in(client, mentor)  # a signed-in browser's cookie changes nothing for it
+    assert queries_for(client, "/healthz") == 0
+    headers = client.get("/healthz").headers
+    assert "Vary" not in headers and "Set-Cookie" not in headers
+    assert headers["Content-Security-Policy"] and headers["X-Content-Type-Options"] == "nosniff"

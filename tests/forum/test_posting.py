@@ -676,6 +676,25 @@ def test_a_thread_page_takes_as_many_queries_at_80_posts_as_at_25(categories, as
     assert long == short
 
 
+def test_two_tabs_reading_a_thread_at_once_leave_one_marker_at_the_furthest_post(
+    categories, make_user
+):
+    authors = [make_user() for _ in range(2)]
+    thread = start_thread(authors[0], categories["communication"])
+    grow(thread, authors, to=25)
+    reader = make_user()
+    # Both tabs read before either writes, so both saw no marker yet.
+    first_page = forum.thread_page(thread.id, reader, 1)
+    second_page = forum.thread_page(thread.id, reader, 2)
+
+    forum.mark_read(reader, second_page)
+    forum.mark_read(reader, first_page)  # the slower tab: no second row, and nothing moves back
+    _db.session.commit()
+
+    assert forum.thread_page(thread.id, reader, 1).last_read_number == 25
+    assert forum.thread_page(thread.id, make_user(), 1).last_read_number == 0
+
+
 # --- rate limit -------------------------------------------------------------------------------
 
 
