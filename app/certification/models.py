@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -46,19 +46,30 @@ class MentorStanding(db.Model):
     certificate is expired or expiring is decided at query time from its dates."""
 
     __tablename__ = "mentor_standings"
-    __table_args__ = tuple(
-        Index(f"ix_mentor_standings_{name}", "certification_id", *columns)
-        for name, columns in {
-            "state_name": ("state", "name_key", "user_id"),
-            "name": ("name_key", "user_id"),
-            "percent": ("percent",),
-            "quiz": ("best_quiz_percent",),
-            "issued": ("issued_at",),
-            "expires": ("expires_at",),
-            "renewal": ("renewal_opens_at", "expires_at", "state"),
-            "activity": ("last_activity_at",),
-            "specialty": ("specialty_key",),
-        }.items()
+    __table_args__ = (
+        *(
+            Index(f"ix_mentor_standings_{name}", "certification_id", *columns)
+            for name, columns in {
+                "state_name": ("state", "name_key", "user_id"),
+                "name": ("name_key", "user_id"),
+                "percent": ("percent",),
+                "quiz": ("best_quiz_percent",),
+                "issued": ("issued_at",),
+                "expires": ("expires_at",),
+                "renewal": ("renewal_opens_at", "expires_at", "state"),
+                "activity": ("last_activity_at",),
+                "specialty": ("specialty_key",),
+            }.items()
+        ),
+        # Matched mentors whose certificate lapsed, found without reading anyone else.
+        Index(
+            "ix_mentor_standings_matched",
+            "certification_id",
+            "state",
+            "expires_at",
+            sqlite_where=text("active_matches > 0"),
+            postgresql_where=text("active_matches > 0"),
+        ),
     )
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
@@ -85,3 +96,4 @@ class MentorStanding(db.Model):
     issued_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     renewal_opens_at: Mapped[datetime | None]
+    active_matches: Mapped[int] = mapped_column(default=0)  # as mentor or as peer

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete, event, insert, inspect, or_, select
+from sqlalchemy import and_, case, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ from app.certification.models import Certificate, MentorStanding
 from app.courses.models import Certification, LessonCompletion
 from app.courses.progress import CourseFacts, Progress, current_courses, progress_for
 from app.extensions import db
+from app.matching.models import Match
 from app.quizzes.models import Attempt
 
 BATCH = 500  # people per refresh (and CSV) batch: a few queries each
@@ -223,12 +224,24 @@ def _latest_certificates(connection: Connection, certification_id: int, ids: lis
     return {row.user_id: row for row in rows}  # the newest wins
 
 
+def _active_matches(connection: Connection, ids: list[int]) -> dict[int, int]:
+    """How many active matches each person is in, as mentor or as peer."""
+    counts: dict[int, int] = {}
+    for side in (Match.mentor_id, Match.peer_id):
+        for person, count in connection.execute(
+            select(side, func.count()).where(side.in_(ids), Match.ended_at.is_(None)).group_by(side)
+        ):
+            counts[person] = counts.get(person, 0) + count
+    return counts
+
+
 def _rows_for(connection: Connection, mentors: list, certification) -> list[dict]:
     ids = [mentor.id for mentor in mentors]
     progress = progress_for(
         connection, ids, current_courses(connection, certification.course_slugs)
     )
     latest = _latest_certificates(connection, certification.id, ids)
+    matched = _active_matches(connection, ids)
     rows = []
     for mentor in mentors:
         facts, certificate = progress[mentor.id], latest.get(mentor.id)
@@ -253,6 +266,7 @@ def _rows_for(connection: Connection, mentors: list, certification) -> list[dict
                 "renewal_opens_at": service.renewal_opens_at(certificate, certification)
                 if certificate
                 else None,
+                "active_matches": matched.get(mentor.id, 0),
             }
         )
     return rows
@@ -315,6 +329,8 @@ def _people_touched(session: Session) -> set[int]:
     for item in (*session.new, *session.dirty, *session.deleted):
         if isinstance(item, LessonCompletion | Attempt | Certificate | UserRole):
             touched.add(item.user_id)
+        elif isinstance(item, Match):
+            touched.update((item.mentor_id, item.peer_id))
         elif isinstance(item, User):
             state = inspect(item)
             if item in session.new or any(

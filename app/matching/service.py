@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, union_all
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
@@ -351,38 +351,43 @@ class Flagged:
 
 def flagged_matches(*, certification_slug: str, now: datetime, shown: int = 20) -> Flagged:
     """Active matches whose mentor or peer is no longer certified (certificate revoked or
-    expired), newest first. The database starts from the lapsed people, through the
-    state and expiry indexes, so the cost follows them, not the size of the program."""
+    expired), newest first. It starts from the matched people whose certificate lapsed,
+    read through their own small index, so the cost follows them, not the program."""
     program = certification.get_certification(certification_slug)
     if program is None:
         return Flagged([], 0)
     s = MentorStanding
     lapsed_kinds = (s.state == "revoked", and_(s.state == "holds", s.expires_at <= now))
-    found = union_all(
-        *(
-            select(Match.id.label("id"), Match.created_at.label("at"), s.user_id.label("person"))
-            .join(s, s.user_id == side)
-            .where(s.certification_id == program.id, lapsed, Match.ended_at.is_(None))
-            for side in (Match.mentor_id, Match.peer_id)
-            for lapsed in lapsed_kinds
-        )
-    ).subquery()
-    total = db.session.scalar(select(func.count()).select_from(found))
-    newest = db.session.execute(
-        select(found.c.id, found.c.person)
-        .order_by(found.c.at.desc(), found.c.id.desc())
-        .limit(shown)
-    ).all()
-    if not newest:
-        return Flagged([], total)
     people = {
         user_id: (name, MentorStatus(status))
         for user_id, name, status in db.session.execute(
-            select(s.user_id, User.name, standing.status_sql(now))
-            .join(User, User.id == s.user_id)
-            .where(s.certification_id == program.id, s.user_id.in_({r.person for r in newest}))
+            union_all(
+                *(
+                    select(s.user_id, User.name, standing.status_sql(now))
+                    .join(User, User.id == s.user_id)
+                    .where(s.certification_id == program.id, s.active_matches > 0, lapsed)
+                    for lapsed in lapsed_kinds
+                )
+            )
         )
     }
+    if not people:
+        return Flagged([], 0)
+    found = db.session.execute(
+        select(Match.id, Match.mentor_id, Match.peer_id)
+        .where(
+            Match.ended_at.is_(None),
+            or_(Match.mentor_id.in_(people), Match.peer_id.in_(people)),
+        )
+        .order_by(Match.created_at.desc(), Match.id.desc())
+    ).all()
+    flagged = [
+        (row.id, person)
+        for row in found
+        for person in (row.mentor_id, row.peer_id)
+        if person in people
+    ]
+    newest = flagged[:shown]
     matches = {
         match.id: match
         for match in db.session.scalars(
@@ -390,15 +395,15 @@ def flagged_matches(*, certification_slug: str, now: datetime, shown: int = 20) 
             .options(
                 selectinload(Match.mentor), selectinload(Match.mentee), selectinload(Match.peer)
             )
-            .where(Match.id.in_([row.id for row in newest]))
+            .where(Match.id.in_({match_id for match_id, _ in newest}))
         )
     }
     return Flagged(
         [
-            (matches[row.id], f"{people[row.person][0]}: {_NOT_CERTIFIED[people[row.person][1]]}")
-            for row in newest
+            (matches[match_id], f"{people[person][0]}: {_NOT_CERTIFIED[people[person][1]]}")
+            for match_id, person in newest
         ],
-        total,
+        len(flagged),
     )
 
 

@@ -53,6 +53,7 @@ def upgrade():
         sa.Column('issued_at', sa.DateTime(), nullable=True),
         sa.Column('expires_at', sa.DateTime(), nullable=True),
         sa.Column('renewal_opens_at', sa.DateTime(), nullable=True),
+        sa.Column('active_matches', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ['user_id'], ['users.id'],
             name=op.f('fk_mentor_standings_user_id_users'), ondelete='CASCADE',
@@ -71,6 +72,12 @@ def upgrade():
         op.create_index(
             f'ix_mentor_standings_{name}', 'mentor_standings', ['certification_id', *columns]
         )
+    op.create_index(
+        'ix_mentor_standings_matched', 'mentor_standings',
+        ['certification_id', 'state', 'expires_at'],
+        sqlite_where=sa.text('active_matches > 0'),
+        postgresql_where=sa.text('active_matches > 0'),
+    )
     # Fill the new table from what the database already holds, with the app's own rule.
     from app.certification.standing import rebuild_all
 
@@ -78,6 +85,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_mentor_standings_matched', table_name='mentor_standings')
     for name in INDEXES:
         op.drop_index(f'ix_mentor_standings_{name}', table_name='mentor_standings')
     op.drop_table('mentor_standings')

@@ -75,9 +75,30 @@ def test_the_stored_standing_follows_each_step_of_a_mentor(db, synced, make_user
     assert row_of(mentor).best_quiz_percent == 100
     assert_in_step()
 
+    from app.matching import service as matching
+    from app.matching.models import CareerStage, Match, MatchKind
+
+    mentee = matching.add_mentee(
+        name="Mentee", email="mentee@hospital.example", specialty="Surgery",
+        career_stage=CareerStage.RESIDENT, interests=[],
+    )  # fmt: skip
+    match = Match(kind=MatchKind.MENTEE, mentor_id=mentor.id, mentee_id=mentee.id)
+    _db.session.add(match)
+    _db.session.commit()
+    assert row_of(mentor).active_matches == 1
+    assert_in_step()
+
     certification.revoke(certificate, by=coordinator, reason="Test", now=now)
     _db.session.commit()
     assert row_of(mentor).state == "revoked"
+    assert_in_step()
+    [(flagged, why)] = matching.flagged_matches(certification_slug="test-mentor", now=now).matches
+    assert flagged.id == match.id and why.endswith("certificate revoked")
+
+    _db.session.get(Match, match.id).ended_at = now
+    _db.session.commit()
+    assert row_of(mentor).active_matches == 0
+    assert matching.flagged_matches(certification_slug="test-mentor", now=now).total == 0
     assert_in_step()
 
 
