@@ -58,7 +58,7 @@ class MentorStanding(db.Model):
                 "expires": ("expires_at",),
                 "renewal": ("renewal_opens_at", "expires_at", "state"),
                 "activity": ("last_activity_at",),
-                "specialty": ("specialty_key",),
+                "specialty": ("specialty_key", "state", "percent"),
             }.items()
         ),
         # Matched mentors whose certificate lapsed, found without reading anyone else.

@@ -23,7 +23,7 @@ INDEXES = {
     "expires": ("expires_at",),
     "renewal": ("renewal_opens_at", "expires_at", "state"),
     "activity": ("last_activity_at",),
-    "specialty": ("specialty_key",),
+    "specialty": ("specialty_key", "state", "percent"),
 }
 
 
