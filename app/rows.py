@@ -21,4 +21,6 @@ def lock_user(user_id: int) -> None:
     from app.auth.models import User
     from app.extensions import db
 
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    # NO KEY UPDATE: rows that reference the user (a lesson done, an attempt) take a KEY
+    # SHARE lock on it, which FOR UPDATE would wait for: two tabs would deadlock.
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))

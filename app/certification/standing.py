@@ -286,9 +286,13 @@ def refresh_users(connection: Connection, user_ids: Iterable[int]) -> None:
     ).all()
     for batch in _batches(ids):
         # One refresh per person at a time: on PostgreSQL a second transaction waits here
-        # for the first to commit, then reads what it wrote (SQLite: the write lock).
+        # for the first to commit, then reads what it wrote (SQLite: the write lock). NO KEY
+        # UPDATE, as in app.rows.lock_user, so rows referencing the user cannot deadlock it.
         connection.execute(
-            select(User.id).where(User.id.in_(batch)).order_by(User.id).with_for_update()
+            select(User.id)
+            .where(User.id.in_(batch))
+            .order_by(User.id)
+            .with_for_update(key_share=True)
         )
         connection.execute(delete(MentorStanding).where(MentorStanding.user_id.in_(batch)))
         mentors = connection.execute(
