@@ -68,12 +68,7 @@ class PageRequest:
     def envelope(self, items: Sequence[Any], shape: Callable[[Any], dict]) -> dict:
         """This page of the items, shaped, in the list form every list endpoint answers with."""
         start = (self.page - 1) * self.per_page
-        return {
-            "items": [shape(item) for item in items[start : start + self.per_page]],
-            "page": self.page,
-            "per_page": self.per_page,
-            "total": len(items),
-        }
+        return self.page_envelope(items[start : start + self.per_page], len(items), shape)
 
 
 def json_object(body: Any) -> dict:

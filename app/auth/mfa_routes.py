@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from limits import parse
 from werkzeug.wrappers import Response
 
 from app import security_log
@@ -55,10 +54,6 @@ def _pending_user() -> tuple[User | None, dict]:
     return (user if user is not None and user.is_active and user.has_mfa else None), pending
 
 
-def _code_budget():
-    return parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
-
-
 @bp.route("/code", methods=["GET", "POST"])
 def second_step() -> Response | tuple[str, int]:
     from app.auth.routes import sign_in_browser
@@ -71,12 +66,12 @@ def second_step() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("auth/mfa_code.html", form=form), status
-    if not limiter.limiter.test(_code_budget(), "mfa-code", user.id):
+    if not limiter.limiter.test(reauth.wrong_password_limit(), "mfa-code", user.id):
         form.code.errors.append("Too many wrong codes. Wait 15 minutes and sign in again.")
         return render_template("auth/mfa_code.html", form=form), 429
     used = mfa.verify(user, form.code.data, now=utcnow())
     if used is None:
-        limiter.limiter.hit(_code_budget(), "mfa-code", user.id)
+        limiter.limiter.hit(reauth.wrong_password_limit(), "mfa-code", user.id)
         db.session.rollback()
         security_log.event("mfa_failed", account=user.id)
         form.code.errors.append("That code did not work. Codes change every 30 seconds.")
