@@ -3,6 +3,7 @@ and work the report queue; admins manage categories."""
 
 from collections.abc import Callable
 from dataclasses import replace
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -31,6 +32,7 @@ from app.forum.forms import (
 )
 from app.forum.identifiers import find_identifiers
 from app.forum.models import Category, Post
+from app.urls import url_for_ids
 
 bp = Blueprint("forum", __name__, url_prefix="/forum")
 
@@ -51,10 +53,6 @@ def forum_helpers() -> dict:
     return {
         "forum_unread": unread_notifications,
         "forum_author": lambda author, anonymous: service.author_name(author, anonymous, viewer()),
-        "forum_reveals": lambda author, anonymous: permissions.can_see_author(
-            viewer(), author, anonymous
-        ),
-        "post_actions": lambda post: permissions.post_actions(viewer(), post),
     }
 
 
@@ -63,6 +61,26 @@ MAX_PAGE = 100_000  # beyond any real listing; keeps OFFSET within what database
 
 def _page_arg() -> int:
     return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+# The links under each post of a thread page, by name, for url_for_ids.
+POST_LINKS = {
+    "post": "forum.post",
+    "history": "forum.history",
+    "helpful": "forum.helpful",
+    "answer": "forum.answer",
+    "edit": "forum.edit",
+    "delete": "forum.delete",
+    "report": "forum.report",
+    "restore": "forum.restore",
+    "hide": "forum.hide",
+}
+
+
+def post_links(thread_id: int) -> SimpleNamespace:
+    """links.edit(post.id) and the like: each route built once per page, not per post."""
+    links = {name: url_for_ids(endpoint, "post_id") for name, endpoint in POST_LINKS.items()}
+    return SimpleNamespace(**links, quote=url_for_ids("forum.reply", "quote", thread_id=thread_id))
 
 
 def post_url(post: Post, **kwargs) -> str:
@@ -142,12 +160,14 @@ def thread(thread_id: int) -> Page:
     page = render_template(
         "forum/thread.html",
         view=view,
+        posts=service.shown_posts(view, current_user._get_current_object()),
+        links=post_links(thread.id),
         thread=thread,
         reply_form=ComposeForm(formdata=None),
         move_form=move_form,
     )
-    service.mark_read(current_user, view)
-    db.session.commit()  # the read marker; after rendering, so nothing is loaded twice
+    if service.mark_read(current_user, view):
+        db.session.commit()  # the read marker; after rendering, so nothing is loaded twice
     return page
 
 

@@ -318,12 +318,41 @@ def thread_page(thread_id: int, viewer: User, page: int = 1) -> ThreadPage:
     return ThreadPage(thread, posts, page, pages, helpful, watching, last_read or 0)
 
 
-def mark_read(viewer: User, view: ThreadPage) -> None:
-    """Move the viewer's read marker to the page's last post, never back. Most visits move
-    nothing and write nothing; two tabs may move it at once, so neither statement
-    depends on what this request read."""
+@dataclass(frozen=True)
+class ShownPost:
+    """A post as one viewer sees it: whose it is and what they may do with it."""
+
+    post: Post
+    author: str
+    revealed: bool  # the viewer may see who wrote it
+    can: permissions.PostActions
+    is_answer: bool
+    unread: bool
+
+
+def shown_posts(view: ThreadPage, viewer: User) -> list[ShownPost]:
+    """The page's posts with the rules of app.permissions applied once each, here rather
+    than asked again and again by the template."""
+    answer_id, last_read = view.thread.answer_post_id, view.last_read_number
+    return [
+        ShownPost(
+            post=post,
+            author=author_name(post.author, post.anonymous, viewer),
+            revealed=permissions.can_see_author(viewer, post.author, post.anonymous),
+            can=permissions.post_actions(viewer, post),
+            is_answer=post.id == answer_id,
+            unread=bool(last_read) and post.number > last_read,
+        )
+        for post in view.posts
+    ]
+
+
+def mark_read(viewer: User, view: ThreadPage) -> bool:
+    """Move the viewer's read marker to the page's last post, never back; True when it
+    wrote. Most visits move nothing and write nothing; two tabs may move it at once, so
+    neither statement depends on what this request read."""
     if not view.posts or view.posts[-1].number <= view.last_read_number:
-        return
+        return False
     number = view.posts[-1].number
     marker = {"user_id": viewer.id, "thread_id": view.thread.id}
     db.session.execute(_insert_unless_present(ThreadRead).values(**marker, last_read_number=number))
@@ -336,6 +365,7 @@ def mark_read(viewer: User, view: ThreadPage) -> None:
         )
         .values(last_read_number=number)
     )
+    return True
 
 
 def _insert_unless_present(model: type[db.Model]) -> Insert:
