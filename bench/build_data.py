@@ -711,7 +711,13 @@ def build(args: argparse.Namespace, connection: Connection, now: datetime) -> di
     writer.flush()
     fix_sequences(connection, tables)
     print("  rows: " + ", ".join(f"{name} {n:,}" for name, n in writer.written.items()))
-    return {**subjects, "password": password, "thread": f"/forum/t/{thread_id}/"}
+    mentee_id = connection.scalar(select(func.min(tables["mentees"].c.id)))
+    return {
+        **subjects,
+        "password": password,
+        "thread": f"/forum/t/{thread_id}/",
+        "mentee": f"/matching/mentees/{mentee_id}/",
+    }
 
 
 def add_subjects(builder: MentorBuilder, program: Program) -> tuple[dict, int]:

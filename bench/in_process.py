@@ -92,6 +92,7 @@ def routes(subjects: dict) -> list[Route]:
             goal_ms=50,
             content_type="application/json",
         ),
+        Route("mentee suggestions", subjects["mentee"], "coordinator"),
         Route("verify page", subjects["verify"], "anyone"),
         Route("forum thread", subjects["thread"], "mentor"),
         Route(

@@ -15,4 +15,3 @@ def test_each_id_gets_the_link_url_for_builds(app, script_root):
             assert edit(post_id) == url_for("forum.edit", post_id=post_id)
             assert quote(post_id) == url_for("forum.reply", thread_id=7, quote=post_id)
         assert edit(5).startswith(f"{script_root}/forum/")
-

@@ -11,6 +11,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from app import security_log
 from app.auth import mfa_routes, reauth, service, sessions
@@ -243,7 +244,7 @@ def reset_password(token: str) -> Response | str:
 def invite() -> Response | str:
     form = InviteForm()
     grantable = roles_grantable_by(current_user)
-    form.roles.choices = [(role.value, role.value.capitalize()) for role in grantable]
+    form.roles.choices = [SelectChoice(role.value, role.value.capitalize()) for role in grantable]
     if request.method == "GET":
         form.roles.data = [Role.MENTOR.value]
     if not form.validate_on_submit():

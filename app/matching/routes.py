@@ -1,6 +1,6 @@
 """Matching pages: a mentor's own profile; coordinators' mentees, suggestions and matches."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -223,8 +223,11 @@ def _mentee_page(
     end_forms: dict[int, EndMatchForm] | None = None,
     status: int = 200,
 ) -> Page:
-    ranked, apart = service.suggestions(
-        mentee, certification_slug=_certification_slug(), now=utcnow()
+    found = service.suggestions(
+        mentee,
+        certification_slug=_certification_slug(),
+        now=utcnow(),
+        apart_named=request.args.get("who", "")[:120],
     )
     history = service.matches(mentee_id=mentee.id)
     active = [m for m in history if m.is_active]
@@ -234,8 +237,8 @@ def _mentee_page(
         active=active,
         ended=[m for m in history if not m.is_active],
         end_forms=_end_forms(active, end_forms or {}),
-        ranked=ranked,
-        apart=apart,
+        found=found,
+        who=request.args.get("who", "")[:120].strip(),
         refusal=refusal,
     )
     return page, status

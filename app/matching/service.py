@@ -3,10 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import Text, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import Role, User
+from app.auth.models import Role, User, UserRole
 from app.certification import service as certification
 from app.certification import standing
 from app.certification.models import Certificate, MentorStanding
@@ -152,10 +152,6 @@ def eligibility(
 OWN_SPECIALTY_ONLY = "takes mentees from their own specialty only"
 
 
-def is_same_specialty(mentor: User, mentee: Mentee) -> bool:
-    return (mentor.specialty or "").strip().lower() == mentee.specialty.strip().lower()
-
-
 @dataclass(frozen=True)
 class Suggestion:
     mentor: User
@@ -167,61 +163,169 @@ class Suggestion:
     notes: tuple[str, ...] = field(default=())
 
 
-def _fit(
+@dataclass(frozen=True)
+class Suggestions:
+    """One page of suggestions for a mentee: the best fits, and some of those who cannot
+    be matched now (all of them, or those whose name was asked for), with the totals."""
+
+    ranked: list[Suggestion]
+    ranked_total: int
+    apart: list[Suggestion]
+    apart_total: int
+
+
+SUGGESTIONS_SHOWN = 20  # best fits on the mentee's page; as many apart
+
+
+def _stage_points(mentee: Mentee) -> dict[CareerStage, float]:
+    """Fit points for each career stage of a mentor: ahead of the mentee counts (a little
+    more for two stages ahead), level or behind counts nothing."""
+    points = {}
+    for stage in CareerStage:
+        gap = stage.rank - mentee.career_stage.rank
+        points[stage] = 2 + min(gap, 2) * 0.25 if gap > 0 else 0.0
+    return points
+
+
+def _specialty_key(specialty: str | None) -> str:
+    return (specialty or "").strip().lower()
+
+
+def is_same_specialty(mentor: User, mentee: Mentee) -> bool:
+    return _specialty_key(mentor.specialty) == _specialty_key(mentee.specialty)
+
+
+def _interest_listed(interest: str):
+    """Whether the mentor's interests (a JSON list of the fixed vocabulary) hold this one:
+    its quoted name in the list's text, the same on SQLite and PostgreSQL."""
+    return cast(MentorProfile.interests, Text).like(f'%"{interest}"%')
+
+
+def _fit_score(mentee: Mentee, capacity_left):
+    """The fit of a mentor for this mentee, as SQL, so that thousands of mentors are
+    ranked in the database: same specialty 3 (open to other specialties 1), career stage
+    ahead 2 to 2.5, 1 per shared interest, and up to 0.75 for room to spare."""
+    same = func.coalesce(MentorStanding.specialty_key, "") == _specialty_key(mentee.specialty)
+    points = _stage_points(mentee)
+    shared = [case((_interest_listed(i), 1), else_=0) for i in sorted(set(mentee.interests))]
+    return (
+        case((same, 3), else_=1)
+        + case(*((MentorProfile.career_stage == stage, p) for stage, p in points.items()))
+        + sum(shared, literal(0))
+        + case((capacity_left >= 3, 0.75), else_=capacity_left * 0.25)
+    ).label("score")
+
+
+def _fit_reasons(
     mentor: User, profile: MentorProfile, mentee: Mentee, capacity_left: int
-) -> tuple[float, list[str], list[str]]:
-    """(score, reasons for, reasons against) of one eligible mentor for one mentee."""
-    score, why, against = 0.0, [], []
+) -> tuple[list[str], list[str]]:
+    """(reasons for, reasons against) one eligible mentor for one mentee, in words; the
+    points behind the order are _fit_score's."""
+    why, against = [], []
     if is_same_specialty(mentor, mentee):
-        score += 3
         why.append(f"same specialty ({mentee.specialty})")
     elif profile.open_to_other_specialties:
-        score += 1
         why.append(
             f"open to mentees from other specialties ({mentor.specialty or 'no specialty given'})"
         )
     else:
         against.append(OWN_SPECIALTY_ONLY)
-    gap = profile.career_stage.rank - mentee.career_stage.rank
-    if gap > 0:
-        score += 2 + min(gap, 2) * 0.25
+    if _stage_points(mentee)[profile.career_stage]:
         stages = f"{profile.career_stage.label} for a {mentee.career_stage.label.lower()}"
         why.append(f"career stage ahead ({stages})")
     else:
         against.append(f"career stage not ahead of the mentee ({profile.career_stage.label})")
     shared = sorted(set(profile.interests) & set(mentee.interests))
     if shared:
-        score += len(shared)
         why.append("shared interests: " + ", ".join(shared))
-    score += min(capacity_left, 3) * 0.25
     why.append(f"capacity left: {capacity_left} of {profile.capacity}")
-    return score, why, against
+    return why, against
+
+
+def _candidates(mentee: Mentee, program_id: int, now: datetime):
+    """(mentor, profile, mentees now, score) of every mentor who could take this mentee:
+    a mentor, certified now, with a profile and room, in the mentee's specialty or open to
+    others. The rule is `_decide`'s, written for the database."""
+    active = (
+        select(Match.mentor_id, func.count().label("mentees"))
+        .where(Match.kind == MatchKind.MENTEE, Match.ended_at.is_(None))
+        .group_by(Match.mentor_id)
+        .subquery()
+    )
+    mentees = func.coalesce(active.c.mentees, 0)
+    same = func.coalesce(MentorStanding.specialty_key, "") == _specialty_key(mentee.specialty)
+    return (
+        select(User, MentorProfile, mentees.label("mentees"))
+        .join(MentorStanding, MentorStanding.user_id == User.id)
+        .join(MentorProfile, MentorProfile.user_id == User.id)
+        .outerjoin(active, active.c.mentor_id == User.id)
+        .where(
+            MentorStanding.certification_id == program_id,
+            standing.where_status(MentorStatus.CERTIFIED, now),
+            User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.MENTOR)),
+            mentees < MentorProfile.capacity,
+            or_(same, MentorProfile.open_to_other_specialties.is_(True)),
+        )
+    ), MentorProfile.capacity - mentees
 
 
 def suggestions(
-    mentee: Mentee, *, certification_slug: str, now: datetime
-) -> tuple[list[Suggestion], list[Suggestion]]:
-    """(eligible mentors ranked by fit, ineligible mentors with why not)."""
-    mentors = list(db.session.scalars(standing.mentors_query().order_by(User.name)).unique())
-    facts = _facts(mentors, certification_slug)
-    ranked, apart = [], []
-    for mentor in mentors:
-        check = _decide(mentor, facts, now=now, needs_capacity=True)
-        profile = facts.profiles.get(mentor.id)
-        if not check.eligible:
-            apart.append(Suggestion(mentor, profile, 0, check.reasons, eligible=False))
-            continue
-        capacity_left = profile.capacity - facts.active_mentees.get(mentor.id, 0)
-        score, why, against = _fit(mentor, profile, mentee, capacity_left)
-        if OWN_SPECIALTY_ONLY in against:
-            apart.append(Suggestion(mentor, profile, 0, tuple(against), eligible=False))
-            continue
-        ranked.append(
-            Suggestion(mentor, profile, score, tuple(why), True, capacity_left, tuple(against))
+    mentee: Mentee,
+    *,
+    certification_slug: str,
+    now: datetime,
+    limit: int | None = None,
+    apart_named: str = "",
+) -> Suggestions:
+    """The mentors who fit this mentee best, ranked in the database (a fixed number of
+    queries however many mentors the program has), and the first of those who cannot be
+    matched now, with why not: in name order, or those whose name holds `apart_named`."""
+    limit = limit or SUGGESTIONS_SHOWN
+    program = certification.get_certification(certification_slug)
+    if program is None:
+        candidates, score = None, None
+        ranked, ranked_total = [], 0
+    else:
+        candidates, capacity_left = _candidates(mentee, program.id, now)
+        score = _fit_score(mentee, capacity_left)
+        rows = (
+            db.session.execute(
+                candidates.add_columns(score, func.count().over().label("total"))
+                .order_by(score.desc(), MentorStanding.name_key, User.id)
+                .limit(limit)
+            )
+            .unique()
+            .all()
         )
-    ranked.sort(key=lambda s: (-s.score, s.mentor.name.lower()))
-    apart.sort(key=lambda s: s.mentor.name.lower())
-    return ranked, apart
+        ranked = []
+        for mentor, profile, mentees, points, _ in rows:
+            left = profile.capacity - mentees
+            why, against = _fit_reasons(mentor, profile, mentee, left)
+            ranked.append(
+                Suggestion(mentor, profile, float(points), tuple(why), True, left, tuple(against))
+            )
+        ranked_total = rows[0].total if rows else 0
+    others = standing.mentors_query()
+    mentors_total = db.session.scalar(others.with_only_columns(func.count(User.id)))
+    if candidates is not None:
+        chosen = candidates.with_only_columns(User.id).subquery()
+        others = others.where(User.id.not_in(select(chosen.c.id)))
+    apart_total = mentors_total - ranked_total
+    if apart_named.strip():
+        others = others.where(
+            func.lower(User.name).contains(apart_named.strip().lower(), autoescape=True)
+        )
+    shown = list(
+        db.session.scalars(others.order_by(func.lower(User.name), User.id).limit(limit)).unique()
+    )
+    facts = _facts(shown, certification_slug)
+    apart = []
+    for mentor in shown:
+        reasons = _decide(mentor, facts, now=now, needs_capacity=True).reasons
+        if not reasons:  # eligible, but only for mentees of their own specialty
+            reasons = (OWN_SPECIALTY_ONLY,)
+        apart.append(Suggestion(mentor, facts.profiles.get(mentor.id), 0, reasons, eligible=False))
+    return Suggestions(ranked, ranked_total, apart, apart_total)
 
 
 def create_match(

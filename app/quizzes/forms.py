@@ -1,12 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 MULTIPLIERS = [
-    ("1.25", "25% more time"),
-    ("1.5", "50% more time"),
-    ("2", "Double time"),
-    ("1", "Standard time"),
+    SelectChoice("1.25", "25% more time"),
+    SelectChoice("1.5", "50% more time"),
+    SelectChoice("2", "Double time"),
+    SelectChoice("1", "Standard time"),
 ]
 
 

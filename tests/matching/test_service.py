@@ -64,7 +64,7 @@ def people(db, synced, make_user):
 
 
 def test_mentors_are_ranked_by_fit_with_their_reasons(people):
-    ranked, _ = service.suggestions(people["mentee"], certification_slug=PROGRAM, now=utcnow())
+    ranked = service.suggestions(people["mentee"], certification_slug=PROGRAM, now=utcnow()).ranked
     assert [s.mentor.name for s in ranked] == [
         "Dr. Surgeon Senior",  # same specialty, ahead, two shared interests
         "Dr. Surgeon Mid",  # same specialty, ahead, nothing shared
@@ -81,7 +81,7 @@ def test_mentors_are_ranked_by_fit_with_their_reasons(people):
 
 
 def test_ineligible_mentors_are_listed_apart_with_why(people):
-    _, apart = service.suggestions(people["mentee"], certification_slug=PROGRAM, now=utcnow())
+    apart = service.suggestions(people["mentee"], certification_slug=PROGRAM, now=utcnow()).apart
     reasons = {s.mentor.name: s.reasons for s in apart}
     assert reasons == {
         "Dr. Closed Door": ("takes mentees from their own specialty only",),
@@ -92,7 +92,7 @@ def test_ineligible_mentors_are_listed_apart_with_why(people):
 
 
 def test_an_uncertified_mentor_never_appears_as_eligible(people):
-    ranked, _ = service.suggestions(people["mentee"], certification_slug=PROGRAM, now=utcnow())
+    ranked = service.suggestions(people["mentee"], certification_slug=PROGRAM, now=utcnow()).ranked
     assert people["uncertified"].id not in {s.mentor.id for s in ranked}
     with pytest.raises(service.MentorNotEligible) as refused:
         service.create_match(

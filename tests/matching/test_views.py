@@ -480,3 +480,32 @@ def test_a_mentor_logged_in_sees_the_profile_link(app, mentor):
     client = app.test_client()
     log_in(client, mentor)
     assert 'href="/me/profile"' in client.get("/courses/").get_data(as_text=True)
+
+
+def test_a_large_program_shows_the_best_fits_and_finds_anyone_apart_by_name(
+    db, coordinator, mentee, certified, uncertified, make_user, monkeypatch
+):
+    monkeypatch.setattr(service, "SUGGESTIONS_SHOWN", 2)
+    for name, interests in (("Dr. Ada Apt", ("research", "wellbeing")), ("Dr. Bo Basic", ())):
+        mentor = make_user(Role.MENTOR, name=name)
+        certify(mentor, now=utcnow())
+        give_profile(mentor, interests=interests)
+    for name in ("Dr. Uli Unready", "Dr. Una Unready"):
+        give_profile(make_user(Role.MENTOR, name=name))
+    db.session.commit()
+
+    page = text_of(coordinator.get(mentee_url(mentee)))
+    suggested, _, apart = page.partition("Mentors who cannot be matched now")
+    assert "The 2 best of 3." in suggested
+    assert suggested.index("Dr. Ada Apt") < suggested.index("Dr. Cara Certified")
+    assert "Dr. Bo Basic" not in suggested
+    assert "3 mentors cannot take this mentee now." in apart
+    assert "Search by name to see why not." in apart
+    assert "Dr. Uli Unready" in apart and "Dr. Una Unready" not in apart  # the first two by name
+
+    found = text_of(coordinator.get(mentee_url(mentee) + "?who=UNA"))
+    _, _, apart = found.partition("Mentors who cannot be matched now")
+    assert re.search(r"Dr. Una Unready</td><td>not certified</td>", apart)
+    assert "Dr. Uli Unready" not in apart
+    nobody = text_of(coordinator.get(mentee_url(mentee) + "?who=%25"))
+    assert "No mentor who cannot be matched has “%” in their name." in nobody
