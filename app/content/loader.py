@@ -18,7 +18,14 @@ from app.content.frontmatter import (
     positive,
 )
 from app.content.markdown import render_markdown, unknown_callouts
-from app.content.quizzes import QuizSource, parse_quiz
+from app.content.practice import (
+    PRACTICE_FOLDER,
+    PracticeSource,
+    Rubric,
+    load_rubrics,
+    read_practice,
+)
+from app.content.quizzes import QuizReading, QuizSource, read_quiz
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_PREFIX = re.compile(r"^\d+-")
@@ -47,6 +54,7 @@ COURSE_KEYS = {
 LESSON_KEYS = {
     "title": Key(str, required=True, check=_short(200)),
     "estimated_minutes": Key(int, check=positive),
+    "workbook": Key(bool),  # the page offers the learner a private writing box
 }
 CERTIFICATION_KEYS = {
     "id": Key(str, required=True, check=_slug_check),
@@ -54,6 +62,7 @@ CERTIFICATION_KEYS = {
     "courses": Key(list, required=True),
     "valid_for_months": Key(int, check=positive),
     "renewal_window_days": Key(int, check=not_negative),
+    "practice": Key(list),  # observed practice items (app.content.practice)
 }
 
 
@@ -66,6 +75,7 @@ class LessonSource:
     body_html: str
     content_hash: str
     path: Path
+    workbook: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class CertificationSource:
     course_slugs: tuple[str, ...]
     valid_for_months: int | None
     renewal_window_days: int | None
+    practice: tuple[PracticeSource, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,8 +165,11 @@ def _load_lesson(path: Path, position: int, problems: list[Problem]) -> LessonSo
         position=position,
         estimated_minutes=meta.get("estimated_minutes"),
         body_html=body_html,
-        content_hash=_digest(meta["title"], meta.get("estimated_minutes"), body_html),
+        content_hash=_digest(
+            meta["title"], meta.get("estimated_minutes"), body_html, meta.get("workbook", False)
+        ),
         path=path,
+        workbook=meta.get("workbook", False),
     )
 
 
@@ -220,7 +234,10 @@ def _load_course(folder: Path, problems: list[Problem]) -> CourseSource | None:
 
 
 def _load_certifications(
-    path: Path, course_slugs: set[str], problems: list[Problem]
+    path: Path,
+    course_slugs: set[str],
+    problems: list[Problem],
+    rubrics: dict[str, Rubric | None] | None = None,
 ) -> list[CertificationSource]:
     text = _read(path, problems) if path.exists() else None
     if text is None:
@@ -239,6 +256,7 @@ def _load_certifications(
         problems.append(Problem(path, 1, "must be a list of certifications ('- id: ...')"))
         return []
     certifications, seen = [], set()
+    practice_ids: dict[str, int] = {}
     for item_node, item in zip(node.value, data, strict=True):
         line = item_node.start_mark.line + 1
         if not isinstance(item_node, yaml.MappingNode) or not isinstance(item, dict):
@@ -248,6 +266,13 @@ def _load_certifications(
         problems.extend(Problem(path, ln, f"key '{key}' is given twice") for key, ln in duplicates)
         found = check_mapping(path, item, lines, CERTIFICATION_KEYS, fallback_line=line)
         found += _certification_course_problems(path, item, item_node, lines, course_slugs)
+        practice_node = next(
+            (v for k, v in reversed(item_node.value) if k.value == "practice"), None
+        )
+        practice, practice_problems = read_practice(
+            path, item.get("practice"), practice_node, rubrics or {}, practice_ids
+        )
+        found += practice_problems
         if not found and item["id"] in seen:
             found.append(Problem(path, lines["id"], f"duplicate certification id '{item['id']}'"))
         problems += found
@@ -261,6 +286,7 @@ def _load_certifications(
                 course_slugs=tuple(item["courses"]),
                 valid_for_months=item.get("valid_for_months"),
                 renewal_window_days=item.get("renewal_window_days"),
+                practice=tuple(practice),
             )
         )
     return certifications
@@ -297,12 +323,20 @@ def load_content(content_dir: Path) -> ContentSet:
     courses_dir = content_dir / "courses"
     if not courses_dir.is_dir():
         raise ContentError([Problem(courses_dir, 1, "no courses/ folder here")])
-    folders = sorted(p for p in courses_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    folders = sorted(
+        p
+        for p in courses_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name != PRACTICE_FOLDER
+    )
     courses = [c for folder in folders if (c := _load_course(folder, problems))]
     all_slugs = {folder.name for folder in folders}
-    certifications = _load_certifications(courses_dir / "certifications.yml", all_slugs, problems)
-    quizzes = _load_quizzes(content_dir / "quizzes", problems)
-    problems += _link_problems(courses, quizzes, all_slugs)
+    rubrics = load_rubrics(courses_dir / PRACTICE_FOLDER, problems)
+    certifications = _load_certifications(
+        courses_dir / "certifications.yml", all_slugs, problems, rubrics
+    )
+    readings = _read_quizzes(content_dir / "quizzes", problems)
+    problems += _link_problems(courses, readings, all_slugs)
+    quizzes = [reading.source for reading in readings if reading.source]
     if problems:
         raise ContentError(problems)
     ordered = sorted(courses, key=lambda c: (c.position, c.slug))
@@ -311,39 +345,77 @@ def load_content(content_dir: Path) -> ContentSet:
     )
 
 
-def _load_quizzes(folder: Path, problems: list[Problem]) -> list[QuizSource]:
-    quizzes = []
+def _read_quizzes(folder: Path, problems: list[Problem]) -> list[QuizReading]:
+    readings = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         text = _read(path, problems)
         if text is None:
             continue
-        try:
-            quizzes.append(parse_quiz(path, text))
-        except ContentError as error:
-            problems += error.problems
-    return quizzes
+        reading = read_quiz(path, text)
+        problems += reading.problems
+        readings.append(reading)
+    return readings
 
 
 def _link_problems(
-    courses: list[CourseSource], quizzes: list[QuizSource], course_slugs: set[str]
+    courses: list[CourseSource], readings: list[QuizReading], course_slugs: set[str]
 ) -> list[Problem]:
-    """A course's quiz must exist and a quiz's course must exist and name it back."""
+    """A course's quiz must exist and a quiz's course must exist and name it back; a
+    quiz's lesson= must name a lesson of its course. A quiz file with problems of its
+    own is still checked here, so that no problem waits behind another."""
     problems = []
-    by_slug = {quiz.slug: quiz for quiz in quizzes}
+    by_slug = {reading.slug: reading for reading in readings}
     for course in courses:
         if course.quiz_id and course.quiz_id not in by_slug:
             message = f"quiz '{course.quiz_id}' does not exist: add quizzes/{course.quiz_id}.md"
             problems.append(Problem(course.path / "course.md", course.quiz_line, message))
     quiz_of_course = {course.slug: course.quiz_id for course in courses}
-    for quiz in quizzes:
+    lessons_of = {course.slug: [lesson.slug for lesson in course.lessons] for course in courses}
+    for quiz in readings:
+        path = quiz.path
+        if quiz.course_slug is None:
+            continue  # its front matter's own problem is reported already
         if quiz.course_slug not in course_slugs:
             problems.append(
-                Problem(quiz.path, quiz.course_line, f"course '{quiz.course_slug}' does not exist")
+                Problem(path, quiz.course_line, f"course '{quiz.course_slug}' does not exist")
             )
-        elif quiz.course_slug in quiz_of_course and quiz_of_course[quiz.course_slug] != quiz.slug:
+            continue
+        if quiz_of_course.get(quiz.course_slug, quiz.slug) != quiz.slug:
             message = (
                 f"course '{quiz.course_slug}' does not name this quiz: "
                 f"add 'quiz: {quiz.slug}' to its course.md"
             )
-            problems.append(Problem(quiz.path, quiz.course_line, message))
+            problems.append(Problem(path, quiz.course_line, message))
+        if quiz.course_slug in lessons_of:
+            problems += _lesson_problems(quiz, path, lessons_of[quiz.course_slug])
+    return problems
+
+
+def _lesson_problems(quiz: QuizReading, path: Path, lessons: list[str]) -> list[Problem]:
+    problems = []
+    named = set()
+    for heading in quiz.headings:
+        if heading.lesson is None:
+            continue
+        named.add(heading.lesson)
+        if heading.lesson not in lessons:
+            problems.append(
+                Problem(
+                    path,
+                    heading.line,
+                    f"lesson '{heading.lesson}' is not a lesson of course '{quiz.course_slug}' "
+                    f"(its lessons: {', '.join(lessons)})",
+                )
+            )
+    if quiz.draw_per_lesson:
+        for lesson in lessons:
+            if lesson not in named:
+                problems.append(
+                    Problem(
+                        path,
+                        quiz.course_line,
+                        f"lesson '{lesson}' of course '{quiz.course_slug}' has no questions: "
+                        f"with draw_per_lesson each lesson needs at least {quiz.draw_per_lesson}",
+                    )
+                )
     return problems

@@ -4,14 +4,14 @@ import enum
 import hashlib
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from app.content.errors import ContentError, Problem
-from app.content.frontmatter import Key, not_negative, parse_document, positive
+from app.content.frontmatter import Document, Key, not_negative, parse_document, positive
 from app.content.markdown import render_inline, render_markdown
 
 
@@ -47,9 +47,11 @@ QUIZ_KEYS = {
     "course": Key(str, required=True, check=_slug),
     "pass_percent": Key(int, check=_percent),
     "max_attempts": Key(int, check=positive),
+    "attempt_window_days": Key(int, check=positive),
     "cooldown_minutes": Key(int, check=not_negative),
     "time_limit_minutes": Key(int, check=positive),
     "draw": Key(int, check=positive),
+    "draw_per_lesson": Key(int, check=positive),
     "shuffle": Key(bool),
     "reveal_answers": Key(str, check=_reveal),
 }
@@ -80,6 +82,7 @@ class QuestionSource:
     options: tuple[OptionSource, ...]
     explanation_html: str
     line: int
+    lesson: str | None = None  # the slug of the lesson it assesses
 
     @property
     def accepted_answers(self) -> tuple[str, ...]:
@@ -94,15 +97,43 @@ class QuizSource:
     intro_html: str
     pass_percent: int
     max_attempts: int | None
+    attempt_window_days: int | None
     cooldown_minutes: int
     time_limit_minutes: int | None
     draw: int | None
+    draw_per_lesson: int | None
     shuffle: bool
     reveal_answers: Reveal
     questions: tuple[QuestionSource, ...]
     content_hash: str
     path: Path
     course_line: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A question's heading as read, whether or not the rest of the question parsed: the
+    pools are counted on these, so a broken question is reported once, as itself."""
+
+    key: str
+    line: int  # in the file
+    lesson: str | None
+    points: int
+
+
+@dataclass(frozen=True)
+class QuizReading:
+    """All that could be read of a quiz file, with every problem found in it; the loader
+    checks it against the courses even when the file has problems of its own."""
+
+    path: Path
+    slug: str
+    course_slug: str | None
+    course_line: int
+    draw_per_lesson: int | None
+    headings: tuple[Heading, ...]
+    problems: tuple[Problem, ...]
+    source: QuizSource | None  # None when it has problems
 
 
 def slugify(text: str) -> str:
@@ -132,11 +163,13 @@ class _QuestionParser:
     def source(self, start: int, end: int) -> str:
         return "".join(self.lines[start:end])
 
-    def heading(self, text: str, line: int) -> tuple[str, str | None, QuestionKind | None, int]:
-        stem, key, kind, points = text.strip(), None, None, 1
+    def heading(
+        self, text: str, line: int
+    ) -> tuple[str, str | None, QuestionKind | None, int, str | None]:
+        stem, key, kind, points, lesson = text.strip(), None, None, 1, None
         match = ATTRIBUTES.match(stem)
         if not match:
-            return stem, key, kind, points
+            return stem, key, kind, points, lesson
         stem = match.group("stem").strip()
         for attribute in match.group("attributes").split():
             if attribute.startswith("#") and SLUG.match(attribute[1:]):
@@ -149,13 +182,19 @@ class _QuestionParser:
                     points = int(value)
                 else:
                     self.problem(line, f"points must be a whole number above 0, not '{value}'")
+            elif attribute.startswith("lesson="):
+                value = attribute.removeprefix("lesson=")
+                if SLUG.match(value):
+                    lesson = value
+                else:
+                    self.problem(line, f"lesson= must name a lesson's slug, not '{value}'")
             else:
                 self.problem(
                     line,
                     f"unknown question attribute '{attribute}' "
-                    "(use #id, .single, .multiple, .text or points=N)",
+                    "(use #id, .single, .multiple, .text, points=N or lesson=<slug>)",
                 )
-        return stem, key, kind, points
+        return stem, key, kind, points, lesson
 
     def options(self, items: list[tuple[int, int]]) -> list[tuple[str, bool, int]]:
         parsed = []
@@ -197,7 +236,7 @@ def _kind_problem(kind: QuestionKind, correct: int) -> str | None:
 
 def _parse_questions(
     path: Path, body: str, body_line: int, problems: list[Problem]
-) -> tuple[str, list[QuestionSource]]:
+) -> tuple[str, list[QuestionSource], list[Heading]]:
     lines = body.splitlines(keepends=True)
     parser = _QuestionParser(path, lines, body_line, problems)
     tokens = _BLOCKS.parse(body)
@@ -206,6 +245,7 @@ def _parse_questions(
     intro_end = blocks[headings[0]].map[0] if headings else len(lines)
     intro_html = render_markdown(parser.source(0, intro_end))
     questions: list[QuestionSource] = []
+    read: list[Heading] = []
     seen: dict[str, int] = {}
     for number, heading_index in enumerate(headings):
         heading = blocks[heading_index]
@@ -214,7 +254,7 @@ def _parse_questions(
             heading_index + 1 : headings[number + 1] if number + 1 < len(headings) else len(blocks)
         ]
         inline = tokens[tokens.index(heading) + 1]
-        stem, key, kind, points = parser.heading(inline.content, line)
+        stem, key, kind, points, lesson = parser.heading(inline.content, line)
         if not stem:
             parser.problem(line, "a question needs text in its heading")
             continue
@@ -225,10 +265,11 @@ def _parse_questions(
             )
             continue
         seen[key] = line
+        read.append(Heading(key, line + body_line, lesson, points))
         question = _parse_question(parser, tokens, following, stem, key, kind, points, line)
         if question:
-            questions.append(question)
-    return intro_html, questions
+            questions.append(replace(question, lesson=lesson))
+    return intro_html, questions, read
 
 
 def _parse_question(parser, tokens, blocks, stem, key, kind, points, line) -> QuestionSource | None:
@@ -288,6 +329,80 @@ def _parse_question(parser, tokens, blocks, stem, key, kind, points, line) -> Qu
 
 def parse_quiz(path: Path, text: str) -> QuizSource:
     """One quiz file; ContentError lists every problem in it, each at its line."""
+    reading = read_quiz(path, text)
+    if reading.source is None:
+        raise ContentError(list(reading.problems))
+    return reading.source
+
+
+def _whole_number(meta: dict, key: str) -> int | None:
+    value = meta.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _draw_problems(path: Path, document: Document, headings: list[Heading]) -> list[Problem]:
+    """The draw against the questions there are: counted on every question heading, so
+    that a question with problems of its own does not also shrink its pool."""
+    meta, problems = document.meta, []
+    draw, per_lesson = _whole_number(meta, "draw"), _whole_number(meta, "draw_per_lesson")
+    if "draw" in meta and "draw_per_lesson" in meta:
+        problems.append(
+            Problem(
+                path,
+                document.line_of("draw_per_lesson"),
+                "use draw or draw_per_lesson, not both",
+            )
+        )
+    elif draw and headings and draw > len(headings):
+        problems.append(
+            Problem(
+                path,
+                document.line_of("draw"),
+                f"draw is {draw} but the quiz has only {len(headings)} questions",
+            )
+        )
+    if not per_lesson:
+        return problems
+    pools: dict[str, list[Heading]] = {}
+    for heading in headings:
+        if heading.lesson is None:
+            problems.append(
+                Problem(
+                    path,
+                    heading.line,
+                    f"question '{heading.key}' names no lesson: with draw_per_lesson every "
+                    "question needs lesson=<slug> in its {...} block",
+                )
+            )
+        else:
+            pools.setdefault(heading.lesson, []).append(heading)
+    for lesson, pool in pools.items():
+        if len(pool) < per_lesson:
+            problems.append(
+                Problem(
+                    path,
+                    pool[0].line,
+                    f"lesson '{lesson}' has {len(pool)} question{'s' * (len(pool) != 1)} but "
+                    f"draw_per_lesson is {per_lesson}",
+                )
+            )
+        first = pool[0]
+        for heading in pool[1:]:
+            if heading.points != first.points:
+                problems.append(
+                    Problem(
+                        path,
+                        heading.line,
+                        f"question '{heading.key}' is worth {heading.points} points but "
+                        f"'{first.key}' (line {first.line}), of the same lesson's pool, "
+                        f"{first.points}: every drawn form must carry the same total",
+                    )
+                )
+    return problems
+
+
+def read_quiz(path: Path, text: str) -> QuizReading:
+    """One quiz file, read as far as it can be, with every problem in it."""
     problems: list[Problem] = []
     slug = path.stem
     if not SLUG.match(slug):
@@ -296,37 +411,45 @@ def parse_quiz(path: Path, text: str) -> QuizSource:
         )
     document = parse_document(path, text, QUIZ_KEYS)
     problems += document.problems
-    intro_html, questions = _parse_questions(path, document.body, document.body_line, problems)
-    if not questions and not problems:
+    intro_html, questions, headings = _parse_questions(
+        path, document.body, document.body_line, problems
+    )
+    if not headings and not problems:
         problems.append(
             Problem(path, document.body_line, "the quiz has no questions: add '## ' headings")
         )
-    draw = document.meta.get("draw")
-    if isinstance(draw, int) and not isinstance(draw, bool) and questions and draw > len(questions):
-        problems.append(
-            Problem(
-                path,
-                document.line_of("draw"),
-                f"draw is {draw} but the quiz has only {len(questions)} questions",
-            )
-        )
-    if problems:
-        raise ContentError(problems)
+    problems += _draw_problems(path, document, headings)
+    problems.sort(key=lambda problem: problem.line)
     meta = document.meta
-    return QuizSource(
-        slug=slug,
-        title=meta["title"].strip(),
-        course_slug=meta["course"],
-        intro_html=intro_html,
-        pass_percent=meta.get("pass_percent", 80),
-        max_attempts=meta.get("max_attempts"),
-        cooldown_minutes=meta.get("cooldown_minutes", 0),
-        time_limit_minutes=meta.get("time_limit_minutes"),
-        draw=draw,
-        shuffle=meta.get("shuffle", True),
-        reveal_answers=Reveal(meta.get("reveal_answers", Reveal.AFTER_PASS.value)),
-        questions=tuple(questions),
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+    course = meta.get("course") if isinstance(meta.get("course"), str) else None
+    source = None
+    if not problems:
+        source = QuizSource(
+            slug=slug,
+            title=meta["title"].strip(),
+            course_slug=meta["course"],
+            intro_html=intro_html,
+            pass_percent=meta.get("pass_percent", 80),
+            max_attempts=meta.get("max_attempts"),
+            attempt_window_days=meta.get("attempt_window_days"),
+            cooldown_minutes=meta.get("cooldown_minutes", 0),
+            time_limit_minutes=meta.get("time_limit_minutes"),
+            draw=meta.get("draw"),
+            draw_per_lesson=meta.get("draw_per_lesson"),
+            shuffle=meta.get("shuffle", True),
+            reveal_answers=Reveal(meta.get("reveal_answers", Reveal.AFTER_PASS.value)),
+            questions=tuple(questions),
+            content_hash=hashlib.sha256(text.encode()).hexdigest(),
+            path=path,
+            course_line=document.line_of("course"),
+        )
+    return QuizReading(
         path=path,
+        slug=slug,
+        course_slug=course,
         course_line=document.line_of("course"),
+        draw_per_lesson=_whole_number(meta, "draw_per_lesson"),
+        headings=tuple(headings),
+        problems=tuple(problems),
+        source=source,
     )

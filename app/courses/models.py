@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -39,7 +40,20 @@ class Lesson(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     archived_at: Mapped[datetime | None]
+    workbook: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     course: Mapped[Course] = relationship(back_populates="lessons")
+
+
+class LessonNote(db.Model):
+    """What a learner wrote in a lesson's workbook: theirs alone (no one else reads it)."""
+
+    __tablename__ = "lesson_notes"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LessonCompletion(db.Model):

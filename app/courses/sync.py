@@ -44,6 +44,7 @@ def _sync_lessons(
             "estimated_minutes": source.estimated_minutes,
             "body_html": source.body_html,
             "content_hash": source.content_hash,
+            "workbook": source.workbook,
             "archived_at": None,
         }
         name = f"lesson {course.slug}/{source.slug}"

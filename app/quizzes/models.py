@@ -1,6 +1,15 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -17,9 +26,11 @@ class Quiz(db.Model):
     intro_html: Mapped[str] = mapped_column(Text)
     pass_percent: Mapped[int]
     max_attempts: Mapped[int | None]
+    attempt_window_days: Mapped[int | None]  # max_attempts counts within any such window
     cooldown_minutes: Mapped[int]
     time_limit_minutes: Mapped[int | None]
     draw: Mapped[int | None]
+    draw_per_lesson: Mapped[int | None]
     shuffle: Mapped[bool]
     reveal_answers: Mapped[Reveal] = mapped_column(value_enum(Reveal, "reveal_answers"))
     version: Mapped[int] = mapped_column(default=1)
@@ -45,6 +56,7 @@ class Question(db.Model):
     options: Mapped[list[dict]] = mapped_column(JSON)
     explanation_html: Mapped[str] = mapped_column(Text)
     archived_at: Mapped[datetime | None]
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id"), index=True)
     quiz: Mapped[Quiz] = relationship(back_populates="questions")
 
 
@@ -97,3 +109,18 @@ class TimeAccommodation(db.Model):
     note: Mapped[str] = mapped_column(String(300), default="")
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AttemptGrant(db.Model):
+    """Extra attempts a coordinator gave one mentor at one quiz: they count in the
+    attempts window they were given in (audit logged with the reason)."""
+
+    __tablename__ = "attempt_grants"
+    __table_args__ = (CheckConstraint("extra > 0", name="extra_positive"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    extra: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

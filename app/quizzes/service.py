@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app.auth.models import User
 from app.content.quizzes import QuestionKind, Reveal
 from app.courses import service as courses
-from app.courses.models import Course
+from app.courses.models import Course, Lesson
 from app.errors import NotFound, PreceptorError
 from app.extensions import db
 from app.quizzes.grading import Answers, grade
@@ -161,13 +161,39 @@ def availability(user: User, quiz: Quiz, attempts: list[Attempt], *, now: dateti
     return Availability()
 
 
-def _snapshot(quiz: Quiz, rng: random.Random) -> list[dict]:
+def draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
+    """The questions of one attempt, in file order: with draw_per_lesson, that many from
+    each lesson's pool (so every attempt covers every lesson); with draw, that many from
+    the whole quiz; otherwise all."""
     questions = [q for q in quiz.questions if q.archived_at is None]
+    if quiz.draw_per_lesson:
+        pools: dict[int | None, list[Question]] = {}
+        for question in questions:
+            pools.setdefault(question.lesson_id, []).append(question)
+        drawn = [
+            question
+            for pool in pools.values()
+            for question in rng.sample(pool, min(quiz.draw_per_lesson, len(pool)))
+        ]
+        return sorted(drawn, key=lambda q: q.position)
     if quiz.draw and quiz.draw < len(questions):
-        questions = sorted(rng.sample(questions, quiz.draw), key=lambda q: q.position)
+        return sorted(rng.sample(questions, quiz.draw), key=lambda q: q.position)
+    return questions
+
+
+def _snapshot(quiz: Quiz, rng: random.Random) -> list[dict]:
+    questions = draw_questions(quiz, rng)
     if quiz.shuffle:
         rng.shuffle(questions)
-    return [_snapshot_question(q, rng, shuffle=quiz.shuffle) for q in questions]
+    lesson_ids = {q.lesson_id for q in questions if q.lesson_id is not None}
+    lessons = {
+        lesson.id: lesson
+        for lesson in db.session.scalars(select(Lesson).where(Lesson.id.in_(lesson_ids)))
+    }
+    return [
+        _snapshot_question(q, rng, shuffle=quiz.shuffle, lesson=lessons.get(q.lesson_id))
+        for q in questions
+    ]
 
 
 def _opaque_keys(count: int, rng: random.Random) -> list[str]:
@@ -181,7 +207,9 @@ def _opaque_keys(count: int, rng: random.Random) -> list[str]:
     return keys
 
 
-def _snapshot_question(question: Question, rng: random.Random, *, shuffle: bool) -> dict:
+def _snapshot_question(
+    question: Question, rng: random.Random, *, shuffle: bool, lesson: Lesson | None = None
+) -> dict:
     options = list(question.options)
     if shuffle and question.kind is not QuestionKind.TEXT:
         rng.shuffle(options)
@@ -205,6 +233,8 @@ def _snapshot_question(question: Question, rng: random.Random, *, shuffle: bool)
         if question.kind is QuestionKind.TEXT
         else [],
         "explanation_html": question.explanation_html,
+        # The lesson it assesses, as it was: per-lesson results stay right after edits.
+        "lesson": {"slug": lesson.slug, "title": lesson.title} if lesson else None,
     }
 
 

@@ -6,15 +6,16 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.content.quizzes import QuestionSource, QuizSource
-from app.courses.models import Course
+from app.courses.models import Course, Lesson
 from app.extensions import db
 from app.quizzes.models import Question, Quiz
 from app.rows import assign_changed
 
 
-def _question_values(source: QuestionSource, position: int) -> dict:
+def _question_values(source: QuestionSource, position: int, lesson_id: int | None) -> dict:
     return {
         "position": position,
+        "lesson_id": lesson_id,
         "kind": source.kind,
         "points": source.points,
         "stem_html": source.stem_html,
@@ -28,11 +29,17 @@ def _question_values(source: QuestionSource, position: int) -> dict:
     }
 
 
-def _sync_questions(quiz: Quiz, sources: tuple[QuestionSource, ...], now: datetime, report) -> bool:
+def _sync_questions(
+    quiz: Quiz,
+    sources: tuple[QuestionSource, ...],
+    lessons: dict[str, int],
+    now: datetime,
+    report,
+) -> bool:
     existing = {question.key: question for question in quiz.questions}
     changed = False
     for position, source in enumerate(sources, start=1):
-        values = _question_values(source, position)
+        values = _question_values(source, position, lessons.get(source.lesson or ""))
         question = existing.pop(source.key, None)
         if question is None:
             quiz.questions.append(Question(key=source.key, **values))
@@ -49,16 +56,24 @@ def _sync_questions(quiz: Quiz, sources: tuple[QuestionSource, ...], now: dateti
 def sync_quizzes(sources: tuple[QuizSource, ...], *, now: datetime, report) -> None:
     courses = {c.slug: c.id for c in db.session.scalars(select(Course))}
     quizzes = {q.slug: q for q in db.session.scalars(select(Quiz))}
+    lessons: dict[int, dict[str, int]] = {}
+    for course_id, slug, lesson_id in db.session.execute(
+        select(Lesson.course_id, Lesson.slug, Lesson.id)
+    ):
+        lessons.setdefault(course_id, {})[slug] = lesson_id
     for source in sources:
+        course_lessons = lessons.get(courses[source.course_slug], {})
         values = {
             "course_id": courses[source.course_slug],
             "title": source.title,
             "intro_html": source.intro_html,
             "pass_percent": source.pass_percent,
             "max_attempts": source.max_attempts,
+            "attempt_window_days": source.attempt_window_days,
             "cooldown_minutes": source.cooldown_minutes,
             "time_limit_minutes": source.time_limit_minutes,
             "draw": source.draw,
+            "draw_per_lesson": source.draw_per_lesson,
             "shuffle": source.shuffle,
             "reveal_answers": source.reveal_answers,
             "content_hash": source.content_hash,
@@ -68,11 +83,11 @@ def sync_quizzes(sources: tuple[QuizSource, ...], *, now: datetime, report) -> N
         if quiz is None:
             quiz = Quiz(slug=source.slug, version=1, **values)
             db.session.add(quiz)
-            _sync_questions(quiz, source.questions, now, report)
+            _sync_questions(quiz, source.questions, course_lessons, now, report)
             report.created.append(f"quiz {source.slug}")
             continue
         settings_changed = assign_changed(quiz, values)
-        questions_changed = _sync_questions(quiz, source.questions, now, report)
+        questions_changed = _sync_questions(quiz, source.questions, course_lessons, now, report)
         if settings_changed or questions_changed:
             quiz.version += 1
             report.updated.append(f"quiz {source.slug}")
