@@ -14,6 +14,7 @@ class AuditAction(enum.StrEnum):
     CERTIFICATE_REVOKED = "certificate_revoked"
     CERTIFICATE_REINSTATED = "certificate_reinstated"
     ACCOMMODATION_GRANTED = "accommodation_granted"
+    ATTEMPTS_GRANTED = "attempts_granted"
     POST_HIDDEN = "post_hidden"
     POST_RESTORED = "post_restored"
     THREAD_LOCKED = "thread_locked"

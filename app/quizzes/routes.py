@@ -1,6 +1,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from app.auth import service as auth
 from app.auth.access import role_required
@@ -11,7 +12,7 @@ from app.database import writes
 from app.extensions import db
 from app.permissions import STAFF
 from app.quizzes import service
-from app.quizzes.forms import AccommodationForm, EmptyForm
+from app.quizzes.forms import AccommodationForm, AttemptGrantForm, EmptyForm
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
 
@@ -72,6 +73,7 @@ def show_attempt(slug: str, attempt_id: int) -> str:
         course=service.quiz_course(quiz),
         attempt=attempt,
         reveal=service.may_reveal_answers(quiz, attempts),
+        by_lesson=service.lesson_results(attempt),
         state=service.availability(current_user, quiz, attempts, now=utcnow()),
     )
 
@@ -119,6 +121,53 @@ def accommodations() -> str | Response:
             db.session.commit()
             flash(f"Timing for {mentor.name} is saved.")
             return redirect(url_for("quizzes.accommodations"))
+    return _accommodations_page(form, _grant_form(formdata=None))
+
+
+@bp.post("/accommodations/attempts")
+@role_required(*STAFF)
+def grant_attempts() -> Response | tuple[str, int]:
+    form = _grant_form()
+    if form.validate_on_submit():
+        mentor = auth.find_user(form.email.data)
+        quiz = service.find_quiz(form.quiz.data)
+        if mentor is None or not mentor.has_role(Role.MENTOR):
+            form.email.errors.append("There is no mentor with this e-mail.")
+        elif quiz is None:
+            form.quiz.errors.append("Choose a quiz from the list.")
+        else:
+            try:
+                service.grant_attempts(
+                    mentor,
+                    quiz,
+                    extra=form.extra.data,
+                    reason=form.reason.data,
+                    by=current_user,
+                    now=utcnow(),
+                )
+            except service.CannotGrant as refusal:
+                form.email.errors.append(str(refusal))
+            else:
+                db.session.commit()
+                more = (
+                    "1 more attempt" if form.extra.data == 1 else f"{form.extra.data} more attempts"
+                )
+                flash(f"{mentor.name} has {more} at {quiz.title}.")
+                return redirect(url_for("quizzes.accommodations"))
+    return _accommodations_page(AccommodationForm(formdata=None), form), 422
+
+
+def _grant_form(**kwargs) -> AttemptGrantForm:
+    form = AttemptGrantForm(**kwargs)
+    form.quiz.choices = [SelectChoice(q.slug, q.title) for q in service.current_quizzes()]
+    return form
+
+
+def _accommodations_page(form: AccommodationForm, grant_form: AttemptGrantForm) -> str:
     return render_template(
-        "quizzes/accommodations.html", form=form, rows=service.list_accommodations()
+        "quizzes/accommodations.html",
+        form=form,
+        grant_form=grant_form,
+        rows=service.list_accommodations(),
+        grants=service.recent_grants(),
     )

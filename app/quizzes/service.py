@@ -5,9 +5,11 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from app.audit import service as audit
+from app.audit.models import AuditAction
 from app.auth.models import User
 from app.content.quizzes import QuestionKind, Reveal
 from app.courses import service as courses
@@ -15,7 +17,7 @@ from app.courses.models import Course, Lesson
 from app.errors import NotFound, PreceptorError
 from app.extensions import db
 from app.quizzes.grading import Answers, grade
-from app.quizzes.models import Attempt, Question, Quiz, TimeAccommodation
+from app.quizzes.models import Attempt, AttemptGrant, Question, Quiz, TimeAccommodation
 from app.rows import lock_user
 
 GRACE = timedelta(seconds=30)
@@ -30,11 +32,25 @@ class CannotStart(PreceptorError):
     status, code = 409, "cannot_start"
 
 
+class CannotGrant(PreceptorError):
+    status, code = 403, "cannot_grant"
+
+
 def get_quiz(slug: str) -> Quiz:
     quiz = db.session.scalar(select(Quiz).where(Quiz.slug == slug, Quiz.archived_at.is_(None)))
     if quiz is None:
         raise NotFound("There is no such quiz.")
     return quiz
+
+
+def find_quiz(slug: str) -> Quiz | None:
+    return db.session.scalar(select(Quiz).where(Quiz.slug == slug, Quiz.archived_at.is_(None)))
+
+
+def current_quizzes() -> list[Quiz]:
+    return list(
+        db.session.scalars(select(Quiz).where(Quiz.archived_at.is_(None)).order_by(Quiz.title))
+    )
 
 
 def quiz_course(quiz: Quiz) -> Course:
@@ -107,6 +123,44 @@ def grant_accommodation(
     return accommodation
 
 
+def grant_attempts(
+    mentor: User, quiz: Quiz, *, extra: int, reason: str, by: User, now: datetime
+) -> AttemptGrant:
+    """More attempts for one mentor at one quiz, recorded in the audit log with why."""
+    if by.id == mentor.id:
+        raise CannotGrant("Nobody can give themselves more attempts.")
+    grant = AttemptGrant(
+        user_id=mentor.id,
+        quiz_id=quiz.id,
+        extra=extra,
+        reason=reason.strip(),
+        granted_by_id=by.id,
+        created_at=now,
+    )
+    db.session.add(grant)
+    audit.record(
+        AuditAction.ATTEMPTS_GRANTED,
+        actor=by,
+        subject=f"quiz {quiz.slug}",
+        subject_user=mentor,
+        reason=grant.reason,
+        details={"extra": extra},
+        now=now,
+    )
+    return grant
+
+
+def recent_grants(limit: int = 50) -> list[tuple[AttemptGrant, User, Quiz]]:
+    rows = db.session.execute(
+        select(AttemptGrant, User, Quiz)
+        .join(User, User.id == AttemptGrant.user_id)
+        .join(Quiz, Quiz.id == AttemptGrant.quiz_id)
+        .order_by(AttemptGrant.created_at.desc(), AttemptGrant.id.desc())
+        .limit(limit)
+    ).unique()
+    return [(grant, user, quiz) for grant, user, quiz in rows]
+
+
 def list_accommodations() -> list[tuple[TimeAccommodation, User]]:
     rows = db.session.execute(
         select(TimeAccommodation, User)
@@ -139,6 +193,39 @@ class Availability:
         return self.reason is None
 
 
+def _window_start(quiz: Quiz, now: datetime) -> datetime | None:
+    return now - timedelta(days=quiz.attempt_window_days) if quiz.attempt_window_days else None
+
+
+def extra_attempts(user: User, quiz: Quiz, *, now: datetime) -> int:
+    """Attempts a coordinator added, counted in the window they were given in."""
+    since = _window_start(quiz, now)
+    query = select(func.coalesce(func.sum(AttemptGrant.extra), 0)).where(
+        AttemptGrant.user_id == user.id, AttemptGrant.quiz_id == quiz.id
+    )
+    if since is not None:
+        query = query.where(AttemptGrant.created_at > since)
+    return db.session.scalar(query)
+
+
+def _attempts_left(user: User, quiz: Quiz, attempts: list[Attempt], now: datetime) -> Availability:
+    """max_attempts in any attempt_window_days (or ever, without a window), plus extras."""
+    since = _window_start(quiz, now)
+    counted = [a for a in attempts if since is None or a.started_at > since]
+    allowed = quiz.max_attempts + extra_attempts(user, quiz, now=now)
+    if len(counted) < allowed:
+        return Availability()
+    ask = "Your program coordinator can give you more attempts if you need them."
+    if since is None:
+        return Availability(f"You have used all {allowed} attempts at this quiz. {ask}")
+    opens_at = min(a.started_at for a in counted) + timedelta(days=quiz.attempt_window_days)
+    return Availability(
+        f"You have used all {allowed} attempts this quiz allows in "
+        f"{quiz.attempt_window_days} days. {ask}",
+        opens_at,
+    )
+
+
 def availability(user: User, quiz: Quiz, attempts: list[Attempt], *, now: datetime) -> Availability:
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     if open_attempt:
@@ -149,8 +236,10 @@ def availability(user: User, quiz: Quiz, attempts: list[Attempt], *, now: dateti
             f"Finish the lessons of this course first: {progress.done_count} of "
             f"{len(progress.lessons)} are done."
         )
-    if quiz.max_attempts is not None and len(attempts) >= quiz.max_attempts:
-        return Availability(f"You have used all {quiz.max_attempts} attempts at this quiz.")
+    if quiz.max_attempts is not None:
+        left = _attempts_left(user, quiz, attempts, now)
+        if not left.can_start:
+            return left
     last = attempts[0] if attempts else None
     if last and not last.passed and quiz.cooldown_minutes:
         ready_at = last.submitted_at + timedelta(minutes=quiz.cooldown_minutes)
@@ -234,7 +323,9 @@ def _snapshot_question(
         else [],
         "explanation_html": question.explanation_html,
         # The lesson it assesses, as it was: per-lesson results stay right after edits.
-        "lesson": {"slug": lesson.slug, "title": lesson.title} if lesson else None,
+        "lesson": {"slug": lesson.slug, "title": lesson.title, "position": lesson.position}
+        if lesson
+        else None,
     }
 
 
@@ -359,6 +450,39 @@ def submit(attempt: Attempt, answers: Answers, *, now: datetime) -> Submission:
 
 
 # Review
+
+
+@dataclass(frozen=True)
+class LessonResult:
+    slug: str
+    title: str
+    earned: int
+    possible: int
+
+    @property
+    def to_revisit(self) -> bool:
+        return self.earned < self.possible
+
+
+def lesson_results(attempt: Attempt) -> list[LessonResult]:
+    """A graded attempt's points per lesson, in the course's order: what a mentor who did
+    not pass is told, instead of which questions were right."""
+    totals: dict[str, list] = {}
+    for question in attempt.snapshot:
+        lesson = question.get("lesson")
+        if not lesson:
+            continue
+        entry = totals.setdefault(
+            lesson["slug"], [lesson.get("position", 0), lesson["title"], 0, 0]
+        )
+        entry[3] += question["points"]
+        if (attempt.results or {}).get(question["key"]):
+            entry[2] += question["points"]
+    ordered = sorted(totals.items(), key=lambda item: (item[1][0], item[0]))
+    return [
+        LessonResult(slug, title, earned, possible)
+        for slug, (_, title, earned, possible) in ordered
+    ]
 
 
 def may_reveal_answers(quiz: Quiz, attempts: list[Attempt]) -> bool:

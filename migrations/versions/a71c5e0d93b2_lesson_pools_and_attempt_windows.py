@@ -73,6 +73,8 @@ def upgrade():
     )
     op.create_index(op.f('ix_attempt_grants_user_id'), 'attempt_grants', ['user_id'])
     op.create_index(op.f('ix_attempt_grants_quiz_id'), 'attempt_grants', ['quiz_id'])
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("ALTER TYPE audit_action ADD VALUE IF NOT EXISTS 'attempts_granted'")
 
 
 def downgrade():

@@ -194,14 +194,14 @@ def test_a_mentor_fails_waits_out_the_cooldown_passes_and_completes_the_course(
         "link", name=re.compile("quiz")
     ).click()
     expect(page).to_have_url(re.compile(re.escape(QUIZ_URL) + "$"))
-    expect(page.get_by_role("status")).to_contain_text(f"You can try again at {when(ready_at)}.")
+    expect(page.get_by_role("status")).to_contain_text(f"You can try again on {when(ready_at)}.")
     expect(page.get_by_role("button", name=re.compile("^Start"))).to_have_count(0)
     expect(page.locator("table.history tbody tr")).to_have_count(1)
 
     # Half an hour later (and a minute), the quiz opens again.
     test_clock(COOLDOWN + timedelta(minutes=1))
     page.reload()
-    expect(page.get_by_text("You can try again at")).to_have_count(0)
+    expect(page.get_by_text("You can try again on")).to_have_count(0)
     start(page, "Start a new attempt")
     snapshot = snapshot_of(database, page)
     answer_right(page, snapshot)
@@ -244,7 +244,7 @@ def test_the_quiz_pages_have_no_axe_violations(ready_mentor, database, test_cloc
     failures.append(axe_report(page, "failed result"))
 
     page.goto(QUIZ_URL)
-    expect(page.get_by_text("You can try again at")).to_be_visible()
+    expect(page.get_by_text("You can try again on")).to_be_visible()
     failures.append(axe_report(page, "quiz page, cooling down"))
 
     test_clock(COOLDOWN + timedelta(minutes=1))

@@ -120,20 +120,6 @@ def test_a_quiz_naming_a_missing_course_and_a_course_naming_a_missing_quiz_are_r
     assert any(m.startswith("other.md:3: course 'goals' does not name this quiz") for m in messages)
 
 
-def test_the_default_quizzes_have_at_least_ten_questions_and_one_draws_from_a_larger_pool():
-    from app.content import load_content
-
-    quizzes = load_content(Path(__file__).parents[2]).quizzes
-    assert {q.course_slug for q in quizzes} == {
-        "communication",
-        "goal-setting",
-        "common-challenges",
-    }
-    assert all(len(q.questions) >= 10 and q.pass_percent == 80 for q in quizzes)
-    assert any(q.draw and q.draw < len(q.questions) for q in quizzes)
-    assert all(q.explanation_html for quiz in quizzes for q in quiz.questions)
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("#-[]x {}.>\n:=*`_ab1!\t")), max_size=300))
 def test_the_parser_only_ever_raises_content_error_on_arbitrary_text(body):

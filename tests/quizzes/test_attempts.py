@@ -253,7 +253,7 @@ def test_max_attempts_holds_on_the_server(taker, db, quiz):
 def test_the_cooldown_after_a_failed_attempt_says_when_the_next_is_possible(taker, db):
     take(taker, db, right=False)
     page = taker.get(QUIZ_URL).get_data(as_text=True)
-    assert "You can try again at" in page and "Start a new attempt" not in page
+    assert "You can try again on" in page and "Start a new attempt" not in page
     attempt = current_attempt(db)
     attempt.submitted_at -= timedelta(minutes=61)
     db.session.commit()
