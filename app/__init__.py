@@ -18,6 +18,7 @@ from app.cli import register_commands
 from app.config import Config, config_for_environment
 from app.coordinator.routes import bp as coordinator_bp
 from app.courses.routes import bp as courses_bp
+from app.courses.workbook_routes import bp as workbook_bp
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.forum.routes import bp as forum_bp
@@ -34,6 +35,7 @@ BLUEPRINTS = (
     auth_bp,
     mfa_bp,
     courses_bp,
+    workbook_bp,
     quizzes_bp,
     certification_bp,
     coordinator_bp,

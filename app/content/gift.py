@@ -3,8 +3,11 @@
 The GIFT reading follows Moodle's own importer (qformat_gift) wherever it is defined:
 
 - Questions are separated by blank lines; lines starting with `//` are comments and are
-  dropped (they do not end a question). A `$CATEGORY:` line is ignored; unlike Moodle,
-  a question written on the lines right after it is still read.
+  dropped (they do not end a question). A `$CATEGORY:` line is ignored, unless the quiz
+  is drawn per lesson: then it names the lesson of the questions after it (until the
+  next), its last path segment as a slug (`$CATEGORY: $course$/Communication/Reflective
+  listening` -> `lesson=reflective-listening`). Unlike Moodle, a question written on the
+  lines right after it is still read.
 - `::Name::` names a question; the name (slugified) is its id, else a slug of the stem.
   Ids are made unique with -2, -3...
 - `[html]`, `[markdown]`, `[plain]`, `[moodle]` at the start of a text set its format;
@@ -158,18 +161,27 @@ _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d*)?)%")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
-def _chunks(text: str) -> list[tuple[int, list[str]]]:
-    """(line number of the first line, lines) of each question; comments dropped."""
-    chunks: list[tuple[int, list[str]]] = []
+def category_lesson(line: str) -> str | None:
+    """The lesson a `$CATEGORY:` line names: its last path segment, as a slug."""
+    path = line.removeprefix("$CATEGORY:").strip()
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return _ascii_slug(last) or None
+
+
+def _chunks(text: str) -> list[tuple[int, list[str], str | None]]:
+    """(line number of the first line, lines, lesson) of each question; comments dropped."""
+    chunks: list[tuple[int, list[str], str | None]] = []
     current: list[tuple[int, str]] = []
+    lesson: str | None = None
 
     def close() -> None:
+        nonlocal lesson
         lines = list(current)
         current.clear()
         while lines and lines[0][1].startswith("$CATEGORY:"):
-            lines.pop(0)
+            lesson = category_lesson(lines.pop(0)[1])
         if lines:
-            chunks.append((lines[0][0], [line for _, line in lines]))
+            chunks.append((lines[0][0], [line for _, line in lines], lesson))
 
     for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
         line = raw.strip()
@@ -446,11 +458,14 @@ def _ascii_slug(text: str) -> str:
     return slugify(ascii_text) if re.search(r"[A-Za-z0-9]", ascii_text) else ""
 
 
-def _render(draft: _Draft, key: str, careful: bool) -> tuple[str, str, list[str]]:
+def _render(
+    draft: _Draft, key: str, careful: bool, lesson: str | None = None
+) -> tuple[str, str, list[str]]:
     """(question Markdown, the heading's stem, each option's text as written)."""
     first, *rest = draft.stem.paragraphs()
     heading = _inline(_Text(first[0], draft.stem.markdown), careful)
-    lines = [f"## {heading} {{#{key} .{draft.kind.value}}}", ""]
+    pool = f" lesson={lesson}" if lesson else ""
+    lines = [f"## {heading} {{#{key} .{draft.kind.value}{pool}}}", ""]
     if body := _block(draft.stem, careful, [first[1:], *rest]):
         lines += [*body, ""]
     written = []
@@ -499,17 +514,19 @@ def _check(draft: _Draft, key: str, rendered: tuple[str, str, list[str]]) -> str
     return None if found == expected else "it would not read back as written"
 
 
-def _convert(draft: _Draft, key: str) -> str:
+def _convert(draft: _Draft, key: str, lesson: str | None) -> str:
     """The question's Markdown, checked; Markdown-format text falls back to plain text."""
     problem = None
     for careful in (False, True):
-        rendered = _render(draft, key, careful)
+        rendered = _render(draft, key, careful, lesson)
         if (problem := _check(draft, key, rendered)) is None:
             return rendered[0]
     raise _Skip(f"could not be converted: {problem}")
 
 
-def convert_gift(text: str, *, course: str, title: str) -> GiftConversion:
+def convert_gift(
+    text: str, *, course: str, title: str, draw_per_lesson: int | None = None
+) -> GiftConversion:
     """A GIFT file -> one quiz file for `course`. Never raises on bad GIFT: each question
     that cannot be converted is left out and listed in `.skipped` with its line."""
     if not SLUG.match(course):
@@ -521,7 +538,8 @@ def convert_gift(text: str, *, course: str, title: str) -> GiftConversion:
     blocks: list[str] = []
     skipped: list[tuple[int, str]] = []
     notes: list[tuple[int, str]] = []
-    for line, lines in _chunks(text):
+    for line, lines, category in _chunks(text):
+        lesson = category if draw_per_lesson else None
         try:
             draft = _read_question(lines)
             base = (
@@ -530,14 +548,15 @@ def convert_gift(text: str, *, course: str, title: str) -> GiftConversion:
             key, number = base, 2
             while key in used:
                 key, number = f"{base}-{number}", number + 1
-            blocks.append(_convert(draft, key))
+            blocks.append(_convert(draft, key, lesson))
         except _Skip as skip:
             skipped.append((line, skip.reason))
             continue
         used.append(key)
         notes += [(line, note) for note in dict.fromkeys(draft.notes)]
-    front = yaml.safe_dump(
-        {"title": title, "course": course}, sort_keys=False, allow_unicode=True, width=10**6
-    )
+    meta: dict = {"title": title, "course": course}
+    if draw_per_lesson:
+        meta["draw_per_lesson"] = draw_per_lesson
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10**6)
     markdown = f"---\n{front}---\n" + "".join(f"\n{block}" for block in blocks)
     return GiftConversion(markdown, skipped, notes, used)

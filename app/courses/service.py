@@ -41,6 +41,7 @@ class LessonOutline:
     title: str
     estimated_minutes: int | None
     body_html: str | None = None  # loaded only for the lesson being shown
+    workbook: bool = False  # the page offers a private writing box (app.courses.workbook)
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ _LESSON_COLUMNS = (
     Lesson.slug.label("lesson_slug"),
     Lesson.title.label("lesson_title"),
     Lesson.estimated_minutes.label("lesson_minutes"),
+    Lesson.workbook.label("lesson_workbook"),
 )
 
 
@@ -167,7 +169,12 @@ def _outlines(rows, body_of: str | None = None) -> list[CourseProgress]:
             body = row.body_html if body_of is not None else None
             lessons.append(
                 LessonOutline(
-                    row.lesson_id, row.lesson_slug, row.lesson_title, row.lesson_minutes, body
+                    row.lesson_id,
+                    row.lesson_slug,
+                    row.lesson_title,
+                    row.lesson_minutes,
+                    body,
+                    bool(row.lesson_workbook),
                 )
             )
             if row.completed_at is not None:

@@ -54,8 +54,20 @@ def _default_title(file: Path) -> str:
     help="Quiz file to write (default: quizzes/<course>.md in the content folder).",
 )
 @click.option("--title", help="Quiz title (default: from the file name).")
+@click.option(
+    "--draw-per-lesson",
+    type=click.IntRange(min=1),
+    help="Questions drawn from each lesson's pool per attempt ($CATEGORY names the lesson).",
+)
 @click.option("--force", is_flag=True, help="Replace the quiz file if it exists.")
-def import_gift(file: Path, course: str, out: Path | None, title: str | None, force: bool) -> None:
+def import_gift(
+    file: Path,
+    course: str,
+    out: Path | None,
+    title: str | None,
+    draw_per_lesson: int | None,
+    force: bool,
+) -> None:
     """Convert the Moodle GIFT FILE to a quiz file in our Markdown.
 
     Questions that cannot be converted (matching, numerical, missing word, essay, or
@@ -68,7 +80,9 @@ def import_gift(file: Path, course: str, out: Path | None, title: str | None, fo
         raise click.BadParameter("the quiz file must end in .md", param_hint="--out")
     if out.exists() and not force:
         _fail(f"{display_path(out)} already exists: use --force to replace it")
-    conversion = convert_gift(_read(file), course=course, title=title)
+    conversion = convert_gift(
+        _read(file), course=course, title=title, draw_per_lesson=draw_per_lesson
+    )
     reports = [(line, f"skipped: {reason}") for line, reason in conversion.skipped]
     reports += [(line, f"note: {note}") for line, note in conversion.notes]
     for line, message in sorted(reports):

@@ -12,6 +12,8 @@ from app.auth.models import Role, User
 from app.certification.models import Reminder
 from app.clock import utcnow
 from app.config import REPOSITORY_ROOT
+from app.courses import workbook
+from app.courses.models import Lesson
 from app.extensions import db as _db
 from app.forum import service as forum
 from app.forum.models import Post, Thread, ThreadRead
@@ -52,6 +54,11 @@ def fill_every_table(app) -> None:
     quizzes.grant_accommodation(
         other, multiplier=1.5, untimed=False, note="dyslexia", by=admin, now=now
     )
+    quizzes.grant_attempts(
+        other, quizzes.current_quizzes()[0], extra=1, reason="Paged mid-quiz", by=admin, now=now
+    )
+    plan = _db.session.scalar(select(Lesson).where(Lesson.workbook.is_(True)))
+    workbook.save(mentor, plan.id, "My mentoring philosophy", now=now)
     sessions.open_session(mentor, device="Firefox on Linux", remember=True, now=now)
     mfa.new_recovery_codes(admin)
     thread = _db.session.scalars(select(Thread)).first()

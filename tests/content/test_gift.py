@@ -208,6 +208,25 @@ def test_comments_and_category_lines_are_ignored_and_blank_lines_separate_questi
     assert [q.stem for q in quiz.questions] == ["First?", "Second?"]
     assert options(quiz.questions[0]) == [("yes", True), ("no", False)]
     assert "comment" not in conversion.markdown and "CATEGORY" not in conversion.markdown
+    assert [q.lesson for q in quiz.questions] == [None, None]
+
+
+def test_categories_become_lesson_pools_drawn_per_lesson():
+    gift = (
+        "$CATEGORY: $course$/Communication/Reflective listening\n\n"
+        "First? {=yes ~no}\n\nSecond? {=yes ~no}\n\n"
+        "$CATEGORY: $course$/Communication/Open questions/\n\n"
+        "Third? {=yes ~no}\n\nFourth? {=yes ~no}\n"
+    )
+    conversion = convert_gift(gift, course="communication", title="Check", draw_per_lesson=2)
+    quiz = parse_quiz(QUIZ_PATH, conversion.markdown)
+    assert quiz.draw_per_lesson == 2
+    assert [q.lesson for q in quiz.questions] == [
+        "reflective-listening",
+        "reflective-listening",
+        "open-questions",
+        "open-questions",
+    ]
 
 
 def test_windows_line_endings_are_read_like_unix_ones():

@@ -1,5 +1,6 @@
 """Grading rules: single and text right or wrong, multiple all or nothing."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -66,3 +67,32 @@ def test_the_score_is_the_sum_of_points_of_the_right_answers(points, data):
 def test_grading_never_fails_on_any_answers(answers):
     result = grade([SINGLE, MULTIPLE, TEXT], answers)
     assert result.possible == 4 and 0 <= result.earned <= 4
+
+
+TEXT_QUESTION = {
+    "key": "dimension",
+    "kind": "text",
+    "points": 1,
+    "accepted": ["depersonalization", "ask tell ask", "GROW model"],
+}
+
+
+@pytest.mark.parametrize(
+    ("typed", "counts"),
+    [
+        ("depersonalisation", True),  # one letter changed
+        ("depersonaliztion", True),  # one dropped
+        ("depersonallization", True),  # one added
+        ("deperosnalization", True),  # two neighbors swapped
+        ("  Depersonalization. ", True),
+        ("depersonalsiaton", False),  # two typos
+        ("ask tell ask", True),
+        ("ask tel ask", False),  # a typo in a short word is a different word
+        ("GROW modle", False),  # "model" has five letters
+        ("grow model", True),
+        ("askt ell ask", False),
+        ("cynicism", False),
+    ],
+)
+def test_a_text_answer_forgives_one_typo_in_a_word_of_six_letters_or_more(typed, counts):
+    assert is_correct(TEXT_QUESTION, typed) is counts
