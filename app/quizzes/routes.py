@@ -33,6 +33,8 @@ def show_quiz(slug: str) -> str:
         attempts=attempts,
         best=service.best_attempt(attempts),
         state=service.availability(current_user, quiz, attempts, now=now),
+        allowance=service.allowance(current_user, quiz, attempts, now=now),
+        per_attempt=service.questions_per_attempt(quiz),
         time_allowed=service.time_allowed(quiz, service.accommodation_for(current_user)),
         form=EmptyForm(),
         now=now,

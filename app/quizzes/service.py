@@ -208,22 +208,57 @@ def extra_attempts(user: User, quiz: Quiz, *, now: datetime) -> int:
     return db.session.scalar(query)
 
 
-def _attempts_left(user: User, quiz: Quiz, attempts: list[Attempt], now: datetime) -> Availability:
-    """max_attempts in any attempt_window_days (or ever, without a window), plus extras."""
+@dataclass(frozen=True)
+class Allowance:
+    """How many attempts the mentor has now: max_attempts (plus extras) in the window."""
+
+    allowed: int
+    used: int  # in the window (or ever, without one)
+    window_days: int | None
+    opens_at: datetime | None  # when one is free again, once all are used
+
+    @property
+    def left(self) -> int:
+        return max(self.allowed - self.used, 0)
+
+
+def allowance(
+    user: User, quiz: Quiz, attempts: list[Attempt], *, now: datetime
+) -> Allowance | None:
+    """None when the quiz allows any number of attempts."""
+    if quiz.max_attempts is None:
+        return None
     since = _window_start(quiz, now)
     counted = [a for a in attempts if since is None or a.started_at > since]
     allowed = quiz.max_attempts + extra_attempts(user, quiz, now=now)
-    if len(counted) < allowed:
+    opens_at = None
+    if since is not None and counted and len(counted) >= allowed:
+        opens_at = min(a.started_at for a in counted) + timedelta(days=quiz.attempt_window_days)
+    return Allowance(allowed, len(counted), quiz.attempt_window_days, opens_at)
+
+
+def _attempts_left(user: User, quiz: Quiz, attempts: list[Attempt], now: datetime) -> Availability:
+    have = allowance(user, quiz, attempts, now=now)
+    if have.left:
         return Availability()
     ask = "Your program coordinator can give you more attempts if you need them."
-    if since is None:
-        return Availability(f"You have used all {allowed} attempts at this quiz. {ask}")
-    opens_at = min(a.started_at for a in counted) + timedelta(days=quiz.attempt_window_days)
+    if have.window_days is None:
+        return Availability(f"You have used all {have.allowed} attempts at this quiz. {ask}")
     return Availability(
-        f"You have used all {allowed} attempts this quiz allows in "
-        f"{quiz.attempt_window_days} days. {ask}",
-        opens_at,
+        f"You have used all {have.allowed} attempts this quiz allows in "
+        f"{have.window_days} days. {ask}",
+        have.opens_at,
     )
+
+
+def questions_per_attempt(quiz: Quiz) -> int:
+    current = [q for q in quiz.questions if q.archived_at is None]
+    if quiz.draw_per_lesson:
+        pools: dict[int | None, int] = {}
+        for question in current:
+            pools[question.lesson_id] = pools.get(question.lesson_id, 0) + 1
+        return sum(min(quiz.draw_per_lesson, size) for size in pools.values())
+    return min(quiz.draw, len(current)) if quiz.draw else len(current)
 
 
 def availability(user: User, quiz: Quiz, attempts: list[Attempt], *, now: datetime) -> Availability:
