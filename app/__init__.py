@@ -13,6 +13,7 @@ from app.auth.mfa_routes import bp as mfa_bp
 from app.auth.mfa_routes import register_setup_gate
 from app.auth.routes import bp as auth_bp
 from app.auth.sessions import CookieSessionInterface
+from app.authoring.routes import bp as authoring_bp
 from app.certification.routes import bp as certification_bp
 from app.cli import register_commands
 from app.config import Config, config_for_environment
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     forum_bp,
     api_bp,
     api_tokens_bp,
+    authoring_bp,
 )
 
 

@@ -13,10 +13,16 @@ from app.forum.models import Post, Thread
 STAFF = (Role.COORDINATOR, Role.ADMIN)
 # Keep the forum: hide and restore posts, lock, pin and move threads, handle reports.
 MODERATORS = (Role.EDUCATOR, Role.COORDINATOR, Role.ADMIN)
+# The educators' workspace (/author/): courses, quizzes and their statistics.
+AUTHORS = (Role.EDUCATOR, Role.ADMIN)
 
 
 def _signed_in(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False)
+
+
+def can_author(user: User | None) -> bool:
+    return _signed_in(user) and user.has_role(*AUTHORS)
 
 
 def is_staff(user: User | None) -> bool:

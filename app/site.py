@@ -54,6 +54,7 @@ def permissions_for_templates() -> dict:
     """The rules of app.permissions, for the signed-in user, as templates ask them."""
     return {
         "is_staff": lambda: permissions.is_staff(current_user),
+        "can_author": lambda: permissions.can_author(current_user),
         "can_moderate": lambda: permissions.can_moderate(current_user),
         "can_manage_categories": lambda: permissions.can_manage_categories(current_user),
     }

@@ -1,0 +1,1 @@
+"""The educators' workspace (/author/): question statistics first."""

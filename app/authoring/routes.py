@@ -1,0 +1,59 @@
+"""/author/: the educators' workspace (educators and admins)."""
+
+from flask import Blueprint, render_template
+from sqlalchemy import func, select
+
+from app.auth.access import role_required
+from app.authoring import stats
+from app.extensions import db
+from app.permissions import AUTHORS
+from app.quizzes.models import Attempt, Question, Quiz
+
+bp = Blueprint("authoring", __name__, url_prefix="/author")
+
+
+@bp.get("/")
+@role_required(*AUTHORS)
+def index() -> str:
+    counts = dict(
+        db.session.execute(
+            select(Attempt.quiz_id, func.count())
+            .where(Attempt.submitted_at.is_not(None))
+            .group_by(Attempt.quiz_id)
+        ).all()
+    )
+    quizzes = db.session.scalars(
+        select(Quiz).where(Quiz.archived_at.is_(None)).order_by(Quiz.title)
+    ).all()
+    return render_template("authoring/index.html", quizzes=quizzes, counts=counts)
+
+
+@bp.get("/quizzes/<int:quiz_id>/stats")
+@role_required(*AUTHORS)
+def quiz_stats(quiz_id: int) -> str:
+    quiz = db.get_or_404(Quiz, quiz_id, description="There is no such quiz.")
+    graded = db.session.execute(
+        select(
+            Attempt.snapshot,
+            Attempt.answers,
+            Attempt.results,
+            Attempt.earned,
+            Attempt.possible,
+            Attempt.percent,
+            Attempt.passed,
+        )
+        .where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None))
+        .execution_options(yield_per=500)
+    )
+    current = {
+        q.key: (q.stem_html, q.kind.value, q.options)
+        for q in db.session.scalars(
+            select(Question).where(Question.quiz_id == quiz.id, Question.archived_at.is_(None))
+        )
+    }
+    return render_template(
+        "authoring/stats.html",
+        quiz=quiz,
+        found=stats.analyse(graded, current),
+        limits=stats,
+    )
