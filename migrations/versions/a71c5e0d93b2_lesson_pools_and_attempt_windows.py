@@ -16,18 +16,19 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('quizzes') as batch_op:
-        batch_op.add_column(sa.Column('attempt_window_days', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('draw_per_lesson', sa.Integer(), nullable=True))
+    # Plain ALTER TABLE ... ADD COLUMN on both databases: on SQLite a batch rebuild of
+    # quizzes or lessons (tables other rows point at) fails once they hold data.
+    op.add_column('quizzes', sa.Column('attempt_window_days', sa.Integer(), nullable=True))
+    op.add_column('quizzes', sa.Column('draw_per_lesson', sa.Integer(), nullable=True))
+    op.add_column(
+        'lessons', sa.Column('workbook', sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    # questions is pointed at by nothing, so SQLite may rebuild it to add the foreign key.
     with op.batch_alter_table('questions') as batch_op:
         batch_op.add_column(sa.Column('lesson_id', sa.Integer(), nullable=True))
         batch_op.create_index(op.f('ix_questions_lesson_id'), ['lesson_id'])
         batch_op.create_foreign_key(
             op.f('fk_questions_lesson_id_lessons'), 'lessons', ['lesson_id'], ['id']
-        )
-    with op.batch_alter_table('lessons') as batch_op:
-        batch_op.add_column(
-            sa.Column('workbook', sa.Boolean(), nullable=False, server_default=sa.false())
         )
     op.create_table(
         'lesson_notes',
