@@ -27,6 +27,7 @@ from app.mail import register_delivery
 from app.matching import models as _matching_models  # noqa: F401 (tables for migrations)
 from app.matching.routes import bp as matching_bp
 from app.matching.routes import profile_bp as mentor_profile_bp
+from app.practice.routes import bp as practice_bp
 from app.quizzes.routes import bp as quizzes_bp
 from app.site import bp as site_bp
 from app.site import register_input_guard, register_security_headers
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     quizzes_bp,
     certification_bp,
     coordinator_bp,
+    practice_bp,
     matching_bp,
     mentor_profile_bp,
     forum_bp,

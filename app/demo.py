@@ -22,6 +22,7 @@ from app.forum.demo_threads import DEMO_THREADS
 from app.forum.models import Post
 from app.matching import service as matching
 from app.matching.models import CareerStage
+from app.practice import service as practice
 from app.quizzes import service as quizzes
 
 DEMO_DOMAIN = "demo.preceptor.example"
@@ -43,6 +44,30 @@ def _pass_quiz(user: User, quiz_slug: str, *, now: datetime) -> None:
     quizzes.submit(attempt, answers, now=now + timedelta(minutes=12))
 
 
+DEMO_OBSERVATION_COMMENT = (
+    "You let the mentee set the agenda and your summary before the next step was spot on. "
+    "Next time, wait a little longer after an open question before filling the silence."
+)
+
+
+def _sign_off(user: User, *, now: datetime) -> None:
+    """The demo educator observed a conversation and rated every criterion meets or better."""
+    observer = db.session.scalar(select(User).where(User.email == f"educator@{DEMO_DOMAIN}"))
+    for item in practice.current_items():
+        ratings = {
+            c["id"]: "exceeds" if index == 0 else "meets" for index, c in enumerate(item.criteria)
+        }
+        practice.record_observation(
+            user,
+            item,
+            observer=observer,
+            ratings=ratings,
+            observed_on=now.date(),
+            comment=DEMO_OBSERVATION_COMMENT,
+            now=now,
+        )
+
+
 def _certify(user: User, *, now: datetime) -> None:
     program = certification.get_certification(current_app.config["MATCHING_CERTIFICATION"])
     if program is None:
@@ -54,7 +79,8 @@ def _certify(user: User, *, now: datetime) -> None:
         course = courses.get_course(slug)
         if course.quiz_id:
             _pass_quiz(user, course.quiz_id, now=now + timedelta(hours=2))
-    for certificate in certification.award_if_earned(user, now=now + timedelta(hours=3)):
+    _sign_off(user, now=now + timedelta(days=1))
+    for certificate in certification.award_if_earned(user, now=now + timedelta(days=1, hours=1)):
         certification.set_recognition(certificate, True)
 
 

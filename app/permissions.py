@@ -15,6 +15,8 @@ STAFF = (Role.COORDINATOR, Role.ADMIN)
 MODERATORS = (Role.EDUCATOR, Role.COORDINATOR, Role.ADMIN)
 # The educators' workspace (/author/): courses, quizzes and their statistics.
 AUTHORS = (Role.EDUCATOR, Role.ADMIN)
+# Observe mentors' practice and record it against the rubric.
+OBSERVERS = (Role.EDUCATOR, Role.COORDINATOR, Role.ADMIN)
 
 
 def _signed_in(user) -> bool:
@@ -57,6 +59,20 @@ def can_view_certificate(user: User, certificate: Certificate) -> bool:
 def can_read_mentor(user: User, mentor_id: int) -> bool:
     """Staff read every mentor's record; anyone else only their own."""
     return is_staff(user) or user.id == mentor_id
+
+
+# Observed practice
+
+
+def can_observe(user: User | None) -> bool:
+    """Open mentors' practice pages: the rubric, the history, the form."""
+    return _signed_in(user) and user.has_role(*OBSERVERS)
+
+
+def can_record_practice(user: User | None, mentor: User) -> bool:
+    """Educators, coordinators and admins record a mentor's observed practice; nobody
+    records their own (the database refuses it too)."""
+    return can_observe(user) and user.id != mentor.id
 
 
 # The forum

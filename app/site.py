@@ -11,11 +11,12 @@ from werkzeug.wrappers import Response
 
 from app import permissions
 from app.auth import sessions
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.certification import service as certification
 from app.clock import utcnow
 from app.courses import service as courses
 from app.extensions import HEALTH_CHECKS, db, login_manager
+from app.practice import service as practice
 
 bp = Blueprint("site", __name__)
 
@@ -56,6 +57,7 @@ def permissions_for_templates() -> dict:
         "is_staff": lambda: permissions.is_staff(current_user),
         "can_author": lambda: permissions.can_author(current_user),
         "can_moderate": lambda: permissions.can_moderate(current_user),
+        "can_observe": lambda: permissions.can_observe(current_user),
         "can_manage_categories": lambda: permissions.can_manage_categories(current_user),
     }
 
@@ -120,6 +122,9 @@ def me() -> str:
     return render_template(
         "site/me.html",
         progress=courses.catalog(current_user),
+        practice=practice.mentor_practice(current_user)
+        if current_user.has_role(Role.MENTOR)
+        else [],
         certificates=certification.certificates_of(current_user),
         now=utcnow(),
         status_of=certification.status_of,

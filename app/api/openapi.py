@@ -36,6 +36,11 @@ NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 STRINGS = {"type": "array", "items": STRING}
+PRACTICE_DONE = {
+    **BOOLEAN,
+    "description": "Every observed practice item of the matching certification is signed "
+    "off (true when it asks for none).",
+}
 
 
 def _list_of(name: str) -> dict:
@@ -86,6 +91,7 @@ SCHEMAS = {
                 "enum": [s.value for s in MentorStatus],
                 "description": "Where the mentor stands toward the matching certification.",
             },
+            "practice_done": PRACTICE_DONE,
         }
     ),
     "MentorProfile": _object(
@@ -109,6 +115,23 @@ SCHEMAS = {
         },
         description="A mentor's progress in one course the matching certification requires.",
     ),
+    "PracticeProgress": _object(
+        {
+            "item": {"type": "string", "description": "The practice item's id."},
+            "title": STRING,
+            "recorded": {**BOOLEAN, "description": "An observation has been recorded."},
+            "observed_on": {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "The date of the latest observation, the one that counts.",
+            },
+            "done": {
+                **BOOLEAN,
+                "description": "The latest observation rated every criterion meets or better.",
+            },
+        },
+        description="A mentor's observed practice for one item the certification requires.",
+    ),
     "MentorDetail": _object(
         {
             "id": ID,
@@ -116,8 +139,10 @@ SCHEMAS = {
             "email": STRING,
             "specialty": NULLABLE_STRING,
             "status": {"enum": [s.value for s in MentorStatus]},
+            "practice_done": PRACTICE_DONE,
             "profile": _nullable(_ref("MentorProfile")),
             "progress": {"type": "array", "items": _ref("CourseProgress")},
+            "practice": {"type": "array", "items": _ref("PracticeProgress")},
             "certificate": {
                 **_nullable(_ref("Certificate")),
                 "description": "The valid certificate that makes the mentor certified, if any.",

@@ -37,6 +37,7 @@ def mentor_payload(row: "MentorRow") -> dict:
         "email": row.email,
         "specialty": row.specialty,
         "status": row.status.value,
+        "practice_done": row.practice_done,
     }
 
 
@@ -61,7 +62,14 @@ def mentor_detail_payload(
     mentor = row.mentor
     return {
         **mentor_payload(
-            MentorRow(mentor.id, mentor.name, mentor.email, mentor.specialty, row.status)
+            MentorRow(
+                mentor.id,
+                mentor.name,
+                mentor.email,
+                mentor.specialty,
+                row.status,
+                row.practice_done,
+            )
         ),
         "profile": profile_payload(profile),
         "progress": [
@@ -76,6 +84,16 @@ def mentor_detail_payload(
                 "complete": course.complete,
             }
             for course in row.courses
+        ],
+        "practice": [
+            {
+                "item": item.slug,
+                "title": item.title,
+                "recorded": item.recorded,
+                "observed_on": item.observed_on.isoformat() if item.observed_on else None,
+                "done": item.done,
+            }
+            for item in row.practice
         ],
         "certificate": certificate_payload(current, now=now) if current else None,
     }

@@ -37,6 +37,7 @@ class MentorRow:
     email: str
     specialty: str | None
     status: MentorStatus
+    practice_done: bool  # every observed practice item of the certification signed off
 
 
 def mentor_page(
@@ -55,14 +56,21 @@ def mentor_page(
         conditions.append(s.specialty_key == specialty.strip().lower())
     total = db.session.scalar(select(func.count()).select_from(s).where(*conditions))
     rows = db.session.execute(
-        select(s.user_id, User.name, User.email, User.specialty, standing.status_sql(now))
+        select(
+            s.user_id,
+            User.name,
+            User.email,
+            User.specialty,
+            standing.status_sql(now),
+            s.practice_done,
+        )
         .join(User, User.id == s.user_id)
         .where(*conditions)
         .order_by(s.name_key, s.user_id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return [MentorRow(*row[:4], MentorStatus(row[4])) for row in rows], total
+    return [MentorRow(*row[:4], MentorStatus(row[4]), row[5]) for row in rows], total
 
 
 def mentor_standing(mentor: User, *, certification_slug: str, now: datetime) -> Standing:

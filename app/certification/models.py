@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -59,6 +60,7 @@ class MentorStanding(db.Model):
                 "renewal": ("renewal_opens_at", "expires_at", "state"),
                 "activity": ("last_activity_at",),
                 "specialty": ("specialty_key", "state", "percent"),
+                "awaiting": ("state", "courses_complete", "practice_done"),
             }.items()
         ),
         # Matched mentors whose certificate lapsed, found without reading anyone else.
@@ -87,6 +89,10 @@ class MentorStanding(db.Model):
     lessons_done: Mapped[int]
     lessons_total: Mapped[int]
     percent: Mapped[int]
+    # The progress model's two halves of "every requirement met": with state
+    # "in_progress", courses complete and practice not done is "awaiting observation".
+    courses_complete: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    practice_done: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     best_quiz_percent: Mapped[int | None]
     last_activity_at: Mapped[datetime | None]
     # The latest certificate of this certification, whatever its state.

@@ -25,8 +25,23 @@ class Due:
     context: dict
 
 
+def _practice_missing(certification: Certification) -> set[int]:
+    """Holders without a sign-off of the certification's practice (certified before it
+    asked for one): their renewal needs it too, so the reminder says so."""
+    return set(
+        db.session.scalars(
+            select(MentorStanding.user_id).where(
+                MentorStanding.certification_id == certification.id,
+                MentorStanding.state == "holds",
+                MentorStanding.practice_done.is_(False),
+            )
+        )
+    )
+
+
 def _renewals_due(certification: Certification, *, now: datetime) -> list[Due]:
     latest = service.latest_certificates(certification)
+    missing = _practice_missing(certification)
     due = []
     for certificate in latest.values():
         opens = service.renewal_opens_at(certificate, certification)
@@ -38,14 +53,20 @@ def _renewals_due(certification: Certification, *, now: datetime) -> list[Due]:
                     user=certificate.holder,
                     subject=f"Your {certification.title} certificate expires soon",
                     template="certification/email/renewal.txt",
-                    context={"certificate": certificate, "certification": certification},
+                    context={
+                        "certificate": certificate,
+                        "certification": certification,
+                        "practice_missing": certificate.user_id in missing,
+                    },
                 )
             )
     return due
 
 
 def _stalled(certification: Certification | None, *, now: datetime) -> list[Due]:
-    """Mentors in progress with nothing done for STALLED_AFTER, from the stored standings."""
+    """Mentors in progress with nothing done for STALLED_AFTER, from the stored standings.
+    Those whose courses are complete are not sent back to them: what they have left is
+    the observed practice, and the e-mail says how to arrange it."""
     if certification is None:
         return []
     quiet = db.session.scalars(
@@ -65,7 +86,9 @@ def _stalled(certification: Certification | None, *, now: datetime) -> list[Due]
                 Due(
                     key=f"stalled:{row.mentor.id}:{row.last_activity:%Y-%m-%dT%H:%M:%S}",
                     user=row.mentor,
-                    subject="Pick up where you left off in Preceptor",
+                    subject="Arrange your observed mentoring conversation"
+                    if row.awaiting_observation
+                    else "Pick up where you left off in Preceptor",
                     template="certification/email/stalled.txt",
                     context={"row": row},
                 )

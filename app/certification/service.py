@@ -13,7 +13,7 @@ from app.audit.models import AuditAction
 from app.auth.models import User
 from app.certification.models import Certificate
 from app.courses.models import Certification
-from app.courses.progress import Progress, current_courses, progress_for
+from app.courses.progress import Progress, current_courses, current_practice, progress_for
 from app.errors import NotFound, PreceptorError
 from app.extensions import db
 from app.quizzes.models import Attempt
@@ -132,8 +132,9 @@ def _quiz_passes_since(user: User, quiz_ids: list[int], since: datetime) -> set[
 def _requirements_met(
     user: User, certification: Certification, progress: Progress, since: datetime | None
 ) -> bool:
-    """Every required course complete (by the progress model's rule) and, for a renewal,
-    each of their quizzes passed again since the renewal window opened."""
+    """Every required course complete and every practice item done (by the progress
+    model's rules) and, for a renewal, each of the courses' quizzes passed again since the
+    renewal window opened: a practice sign-off stays valid for renewal."""
     if len(progress.courses) != len(certification.course_slugs) or not progress.complete():
         return False
     if since is None:
@@ -143,12 +144,15 @@ def _requirements_met(
 
 
 def _earned_on(progress: Progress) -> dict:
-    return {
+    earned = {
         "courses": {c.course.slug: c.course.version for c in progress.courses},
         "quizzes": {
             c.course.quiz_slug: c.course.quiz_version for c in progress.courses if c.has_quiz
         },
     }
+    if progress.practice:  # the rubric version each sign-off was rated on
+        earned["practice"] = {p.slug: p.rated_version for p in progress.practice}
+    return earned
 
 
 def award_if_earned(user: User, *, now: datetime) -> list[Certificate]:
@@ -166,7 +170,8 @@ def award_if_earned(user: User, *, now: datetime) -> list[Certificate]:
             if since is None or now < since:
                 continue  # valid for good, or the renewal window is not open yet
         required = current_courses(connection, certification.course_slugs)
-        progress = progress_for(connection, [user.id], required)[user.id]
+        practice = current_practice(connection, certification.id)
+        progress = progress_for(connection, [user.id], required, practice)[user.id]
         if _requirements_met(user, certification, progress, since):
             awarded.append(_issue(user, certification, latest, progress, now=now))
     return awarded

@@ -4,9 +4,10 @@ the dashboard, the CSV, the API and the reminders filter, sort, count and page i
 database, at a cost that does not grow with the program.
 
 The stored rows follow every change in the same transaction: an ORM flush that touches
-lessons done, attempts, certificates, roles or a mentor's name, e-mail or specialty
-refreshes those people's rows (`_refresh_after_flush`); writes that bypass the ORM call
-`refresh_users`; a content sync that changes anything rebuilds them all.
+lessons done, attempts, observations of practice, certificates, roles or a mentor's name,
+e-mail or specialty refreshes those people's rows (`_refresh_after_flush`); writes that
+bypass the ORM call `refresh_users`; a content sync that changes anything rebuilds them
+all.
 """
 
 import enum
@@ -22,9 +23,17 @@ from app.auth.models import Role, User, UserRole
 from app.certification import service
 from app.certification.models import Certificate, MentorStanding
 from app.courses.models import Certification, LessonCompletion
-from app.courses.progress import CourseFacts, Progress, current_courses, progress_for
+from app.courses.progress import (
+    CourseFacts,
+    PracticeFacts,
+    Progress,
+    current_courses,
+    current_practice,
+    progress_for,
+)
 from app.extensions import db
 from app.matching.models import Match
+from app.practice.models import PracticeItem, PracticeObservation
 from app.quizzes.models import Attempt
 
 BATCH = 500  # people per refresh (and CSV) batch: a few queries each
@@ -83,10 +92,25 @@ def expiring_sql(now: datetime):
     )
 
 
+AWAITING_OBSERVATION = "awaiting_observation"
+
+
+def awaiting_sql():
+    """In progress, courses complete, observed practice not done yet."""
+    return and_(
+        MentorStanding.state == MentorStatus.IN_PROGRESS.value,
+        MentorStanding.courses_complete.is_(True),
+        MentorStanding.practice_done.is_(False),
+    )
+
+
 def where_status(status: str, now: datetime):
-    """The filter for one status, or "expiring", written so indexes can serve it."""
+    """The filter for one status, or "expiring", or "awaiting_observation", written so
+    indexes can serve it."""
     if status == "expiring":
         return expiring_sql(now)
+    if status == AWAITING_OBSERVATION:
+        return awaiting_sql()
     if status == MentorStatus.CERTIFIED:
         return and_(MentorStanding.state == "holds", ~_holds_expired(now))
     if status == MentorStatus.EXPIRED:
@@ -106,6 +130,21 @@ class Standing:
     last_activity: datetime | None
     expiring: bool = False  # valid, and inside the renewal window
     best_quiz_percent: int | None = None
+    practice: tuple[PracticeFacts, ...] = ()
+
+    @property
+    def courses_complete(self) -> bool:
+        return Progress(self.courses).courses_complete()
+
+    @property
+    def practice_done(self) -> bool:
+        return Progress(self.courses, practice=self.practice).practice_done
+
+    @property
+    def awaiting_observation(self) -> bool:
+        """Courses complete, only observed practice missing (and no certificate yet)."""
+        progress = Progress(self.courses, practice=self.practice)
+        return self.status is MentorStatus.IN_PROGRESS and progress.awaiting_observation
 
     @property
     def certified_at(self) -> datetime | None:
@@ -135,7 +174,8 @@ def standings(
         return []
     connection = db.session.connection()
     courses = current_courses(connection, certification.course_slugs) if certification else []
-    progress = progress_for(connection, [m.id for m in mentors], courses)
+    practice = current_practice(connection, certification.id) if certification else []
+    progress = progress_for(connection, [m.id for m in mentors], courses, practice)
     ids = [m.id for m in mentors]
     latest = service.latest_certificates(certification, ids) if certification else {}
     result = []
@@ -157,6 +197,7 @@ def standings(
                 last_activity=facts.last_activity,
                 expiring=expiring,
                 best_quiz_percent=facts.best_quiz_percent,
+                practice=facts.practice,
             )
         )
     return result
@@ -182,7 +223,10 @@ def page_standings(
     }
     connection = db.session.connection()
     progress = progress_for(
-        connection, ids, current_courses(connection, certification.course_slugs)
+        connection,
+        ids,
+        current_courses(connection, certification.course_slugs),
+        current_practice(connection, certification.id),
     )
     result = []
     for row in rows:
@@ -196,6 +240,7 @@ def page_standings(
                 last_activity=row.last_activity_at,
                 expiring=expiring,
                 best_quiz_percent=row.best_quiz_percent,
+                practice=progress[row.user_id].practice,
             )
         )
     return result
@@ -238,7 +283,10 @@ def _active_matches(connection: Connection, ids: list[int]) -> dict[int, int]:
 def _rows_for(connection: Connection, mentors: list, certification) -> list[dict]:
     ids = [mentor.id for mentor in mentors]
     progress = progress_for(
-        connection, ids, current_courses(connection, certification.course_slugs)
+        connection,
+        ids,
+        current_courses(connection, certification.course_slugs),
+        current_practice(connection, certification.id),
     )
     latest = _latest_certificates(connection, certification.id, ids)
     matched = _active_matches(connection, ids)
@@ -258,6 +306,8 @@ def _rows_for(connection: Connection, mentors: list, certification) -> list[dict
                 "lessons_done": facts.lessons_done,
                 "lessons_total": facts.lessons_total,
                 "percent": facts.percent,
+                "courses_complete": facts.courses_complete(),
+                "practice_done": facts.practice_done,
                 "best_quiz_percent": facts.best_quiz_percent,
                 "last_activity_at": facts.last_activity,
                 "certificate_id": certificate.id if certificate else None,
@@ -307,9 +357,40 @@ def refresh_users(connection: Connection, user_ids: Iterable[int]) -> None:
             connection.execute(insert(MentorStanding), rows)
 
 
+# What a rebuild reads and writes.
+_REBUILT_FROM = (
+    MentorStanding,
+    PracticeItem,
+    PracticeObservation,
+    Certificate,
+    Certification,
+    LessonCompletion,
+    Attempt,
+    Match,
+)
+
+
+def schema_is_current(connection: Connection) -> bool:
+    """Whether the tables a rebuild reads and writes have every column the models give
+    them. Migrations call `rebuild_all` with today's code: run from a revision older than
+    the models (f3a9c2d8e4b1, upgrading a database from before it), it would ask for tables
+    and columns that later revisions add, and fail the upgrade."""
+    found = inspect(connection)
+    for model in _REBUILT_FROM:
+        table = model.__table__
+        if not found.has_table(table.name):
+            return False
+        if not set(table.columns.keys()) <= {c["name"] for c in found.get_columns(table.name)}:
+            return False
+    return True
+
+
 def rebuild_all(connection: Connection) -> int:
     """Every stored standing again (after a content sync, a migration or a bulk import);
-    returns how many mentors."""
+    returns how many mentors. On a schema behind the models (inside an older migration)
+    it does nothing: the latest revision that changes the standings rebuilds them."""
+    if not schema_is_current(connection):
+        return 0
     connection.execute(delete(MentorStanding))
     ids = list(
         connection.scalars(
@@ -331,7 +412,9 @@ _WATCHED_USER_FIELDS = ("name", "email", "specialty")
 def _people_touched(session: Session) -> set[int]:
     touched = set()
     for item in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(item, LessonCompletion | Attempt | Certificate | UserRole):
+        if isinstance(
+            item, LessonCompletion | Attempt | Certificate | UserRole | PracticeObservation
+        ):
             touched.add(item.user_id)
         elif isinstance(item, Match):
             touched.update((item.mentor_id, item.peer_id))

@@ -15,14 +15,14 @@ from app.certification import standing
 from app.certification.models import Certificate, MentorStanding
 from app.certification.standing import MentorStatus, Standing
 from app.courses.models import Certification, Lesson, LessonCompletion
-from app.courses.progress import current_courses, progress_for
+from app.courses.progress import current_courses, current_practice, progress_for
 from app.extensions import db
 from app.matching import service as matching
 from app.quizzes.models import Attempt
 
 PER_PAGE = 25
 SORTS = ("name", "status", "progress", "quiz", "certified", "expires", "activity")
-STATUS_FILTERS = (*[s.value for s in MentorStatus], "expiring")
+STATUS_FILTERS = (*[s.value for s in MentorStatus], "expiring", standing.AWAITING_OBSERVATION)
 
 
 def _small_number(text: str) -> bool:
@@ -133,13 +133,22 @@ class Dashboard:
     flagged: matching.Flagged
 
 
-FUNNEL = ("not started", "in progress", "certified", "expiring", "expired", "revoked")
+FUNNEL = (
+    "not started",
+    "in progress",
+    "awaiting observation",
+    "certified",
+    "expiring",
+    "expired",
+    "revoked",
+)
 
 
 def funnel(certification: Certification, *, now: datetime) -> dict[str, int]:
     """How many mentors are at each stage: a GROUP BY of the stored state (read from its
     index alone), then which holders have expired or are expiring, counted through the
-    expiry and renewal indexes."""
+    expiry and renewal indexes, and who has finished the courses and awaits an
+    observation of practice, through the awaiting index."""
     s = MentorStanding
     here = s.certification_id == certification.id
     by_state = dict(
@@ -149,9 +158,11 @@ def funnel(certification: Certification, *, now: datetime) -> dict[str, int]:
         select(func.count()).where(here, standing.where_status(MentorStatus.EXPIRED, now))
     )
     expiring = db.session.scalar(select(func.count()).where(here, standing.expiring_sql(now)))
+    awaiting = db.session.scalar(select(func.count()).where(here, standing.awaiting_sql()))
     return {
         "not started": by_state.get("not_started", 0),
-        "in progress": by_state.get("in_progress", 0),
+        "in progress": by_state.get("in_progress", 0) - awaiting,
+        "awaiting observation": awaiting,
         "certified": by_state.get("holds", 0) - expired - expiring,
         "expiring": expiring,
         "expired": expired,
@@ -179,10 +190,16 @@ def specialties(certification: Certification) -> list[str]:
     )
 
 
-def dashboard(filters: Filters, certification: Certification | None, *, now: datetime) -> Dashboard:
+@dataclass(frozen=True)
+class MentorPage:
+    rows: list[Standing]
+    total: int
+    page: int
+    pages: int
+
+
+def mentor_page(filters: Filters, certification: Certification, *, now: datetime) -> MentorPage:
     """One page of mentors: filtered, sorted, counted and paged in the database."""
-    if certification is None:
-        return Dashboard([], 0, 1, 1, dict.fromkeys(FUNNEL, 0), [], None, matching.Flagged([], 0))
     conditions = _conditions(certification, filters, now=now)
     total = db.session.scalar(select(func.count()).select_from(MentorStanding).where(*conditions))
     pages = max(1, -(-total // PER_PAGE))
@@ -194,11 +211,21 @@ def dashboard(filters: Filters, certification: Certification | None, *, now: dat
         .limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
     ).all()
+    return MentorPage(
+        standing.page_standings(list(rows), certification, now=now), total, page, pages
+    )
+
+
+def dashboard(filters: Filters, certification: Certification | None, *, now: datetime) -> Dashboard:
+    """One page of mentors with the funnel, the specialties and the flagged matches."""
+    if certification is None:
+        return Dashboard([], 0, 1, 1, dict.fromkeys(FUNNEL, 0), [], None, matching.Flagged([], 0))
+    found = mentor_page(filters, certification, now=now)
     return Dashboard(
-        rows=standing.page_standings(list(rows), certification, now=now),
-        total=total,
-        page=page,
-        pages=pages,
+        rows=found.rows,
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
         funnel=funnel(certification, now=now),
         specialties=specialties(certification),
         certification=certification,
@@ -214,6 +241,7 @@ class ExportRow:
     status: str  # a MentorStatus value, or "expiring"
     course_percents: tuple[int, ...]
     best_quiz_percent: int | None
+    practice: str  # "done", "not yet", or "" when the certification asks for none
     certified_at: datetime | None
     expires_at: datetime | None
     certificate_code: str | None
@@ -228,6 +256,7 @@ def export(
     if certification is None:
         return [], iter(())
     courses = current_courses(db.session.connection(), certification.course_slugs)
+    has_practice = bool(current_practice(db.session.connection(), certification.id))
     s = MentorStanding
     query = (
         select(
@@ -239,6 +268,7 @@ def export(
             s.expires_at,
             s.renewal_opens_at,
             s.best_quiz_percent,
+            s.practice_done,
             s.issued_at,
             Certificate.code,
             s.last_activity_at,
@@ -265,6 +295,7 @@ def export(
                     status="expiring" if expiring else status.value,
                     course_percents=tuple(c.percent for c in progress[row.user_id].courses),
                     best_quiz_percent=row.best_quiz_percent,
+                    practice=("done" if row.practice_done else "not yet") if has_practice else "",
                     certified_at=row.issued_at,
                     expires_at=row.expires_at,
                     certificate_code=row.code,
@@ -299,6 +330,7 @@ def csv_lines(course_titles: list[str], rows: Iterable[ExportRow]) -> Iterator[s
             "Status",
             *[f"{t} (% lessons)" for t in course_titles],
             "Best quiz %",
+            "Observed practice",
             "Certified",
             "Expires",
             "Certificate",
@@ -319,6 +351,7 @@ def csv_lines(course_titles: list[str], rows: Iterable[ExportRow]) -> Iterator[s
                     row.status,
                     *row.course_percents,
                     "" if row.best_quiz_percent is None else row.best_quiz_percent,
+                    row.practice,
                     _date(row.certified_at),
                     _date(row.expires_at),
                     row.certificate_code or "",

@@ -7,18 +7,21 @@ has one). The catalog and lesson pages (courses.service.CourseProgress), certifi
 award, the stored mentor standings behind the dashboard, the CSV and the API, and the
 reminders all read them from here.
 
-A requirement of another kind (an observed practice sign-off, say) joins as one more
-field of CourseFacts and one more condition in `course_complete`.
+Observed practice is the other kind of requirement: an item counts as done when the
+latest observation of it rated every criterion meets or better (`observation_passes`),
+and a person's requirements are complete when every course is and every practice item
+is done (`Progress.complete`).
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Integer, and_, cast, func, select
 from sqlalchemy.engine import Connection
 
 from app.courses.models import Course, Lesson, LessonCompletion
+from app.practice.models import PracticeItem, PracticeObservation, Rating
 from app.quizzes.models import Attempt, Quiz
 
 
@@ -30,6 +33,12 @@ def percent_of(done: int, total: int) -> int:
 def course_complete(done: int, total: int, *, has_quiz: bool, quiz_passed: bool) -> bool:
     """Every current lesson done and, if the course has a quiz, a passed attempt."""
     return total > 0 and done >= total and (quiz_passed or not has_quiz)
+
+
+def observation_passes(ratings: Iterable[str]) -> bool:
+    """An observation counts when it rated every criterion meets or exceeds."""
+    values = list(ratings)
+    return bool(values) and all(value in (Rating.MEETS, Rating.EXCEEDS) for value in values)
 
 
 @dataclass(frozen=True)
@@ -91,11 +100,45 @@ class CourseFacts:
 
 
 @dataclass(frozen=True)
+class PracticeRef:
+    """A current practice item of a certification."""
+
+    id: int
+    slug: str
+    title: str
+    version: int
+
+
+@dataclass(frozen=True)
+class PracticeFacts:
+    """One person and one practice item: the latest observation recorded, if any."""
+
+    item: PracticeRef
+    observed_on: date | None = None
+    recorded_at: datetime | None = None
+    rated_version: int | None = None  # the version of the rubric the observer used
+    done: bool = False  # the latest observation passes
+
+    @property
+    def recorded(self) -> bool:
+        return self.recorded_at is not None
+
+    @property
+    def slug(self) -> str:
+        return self.item.slug
+
+    @property
+    def title(self) -> str:
+        return self.item.title
+
+
+@dataclass(frozen=True)
 class Progress:
-    """One person across the courses asked about."""
+    """One person across the courses (and practice items) asked about."""
 
     courses: tuple[CourseFacts, ...]
-    last_activity: datetime | None = None  # any lesson done or quiz submitted, any course
+    last_activity: datetime | None = None  # a lesson done, quiz submitted or observation
+    practice: tuple[PracticeFacts, ...] = ()
 
     @property
     def lessons_done(self) -> int:
@@ -118,8 +161,21 @@ class Progress:
     def started(self) -> bool:
         return self.last_activity is not None
 
-    def complete(self) -> bool:
+    def courses_complete(self) -> bool:
         return all(c.complete for c in self.courses)
+
+    @property
+    def practice_done(self) -> bool:
+        return all(p.done for p in self.practice)
+
+    def complete(self) -> bool:
+        """Every requirement met: the courses complete and the practice items done."""
+        return self.courses_complete() and self.practice_done
+
+    @property
+    def awaiting_observation(self) -> bool:
+        """The courses are complete and only observed practice is missing."""
+        return bool(self.courses) and self.courses_complete() and not self.practice_done
 
     def by_slug(self) -> dict[str, CourseFacts]:
         return {c.course.slug: c for c in self.courses}
@@ -159,13 +215,61 @@ def current_courses(connection: Connection, slugs: Sequence[str] | None = None) 
     return refs
 
 
+def current_practice(connection: Connection, certification_id: int) -> list[PracticeRef]:
+    """A certification's current practice items, in file order: one query."""
+    rows = connection.execute(
+        select(PracticeItem.id, PracticeItem.slug, PracticeItem.title, PracticeItem.version)
+        .where(
+            PracticeItem.certification_id == certification_id,
+            PracticeItem.archived_at.is_(None),
+        )
+        .order_by(PracticeItem.position, PracticeItem.slug)
+    )
+    return [PracticeRef(*row) for row in rows]
+
+
+def _latest_observations(
+    connection: Connection, ids: list[int], practice: Sequence[PracticeRef]
+) -> dict[tuple[int, int], PracticeFacts]:
+    """The latest observation of each person and item (a later recording replaces an
+    earlier one), in one query."""
+    refs = {item.id: item for item in practice}
+    latest = (
+        select(func.max(PracticeObservation.id))
+        .where(PracticeObservation.user_id.in_(ids), PracticeObservation.item_id.in_(list(refs)))
+        .group_by(PracticeObservation.user_id, PracticeObservation.item_id)
+    )
+    rows = connection.execute(
+        select(
+            PracticeObservation.user_id,
+            PracticeObservation.item_id,
+            PracticeObservation.observed_on,
+            PracticeObservation.recorded_at,
+            PracticeObservation.item_version,
+            PracticeObservation.ratings,
+        ).where(PracticeObservation.id.in_(latest))
+    )
+    return {
+        (user_id, item_id): PracticeFacts(
+            refs[item_id],
+            observed_on,
+            recorded_at,
+            version,
+            observation_passes(r.get("rating") for r in ratings),
+        )
+        for user_id, item_id, observed_on, recorded_at, version, ratings in rows
+    }
+
+
 def progress_for(
     connection: Connection,
     user_ids: Iterable[int],
     courses: Sequence[CourseRef],
+    practice: Sequence[PracticeRef] = (),
 ) -> dict[int, Progress]:
-    """Each person's progress in `courses`, in two queries (lessons, quizzes), however many
-    people: give a page's worth, or a batch of a few hundred, at a time."""
+    """Each person's progress in `courses` (and `practice`), in two queries (lessons,
+    quizzes) and one more with practice items, however many people: give a page's worth,
+    or a batch of a few hundred, at a time."""
     ids = list(user_ids)
     if not ids:
         return {}
@@ -198,11 +302,15 @@ def progress_for(
     ):
         quizzes[(user_id, quiz_id)] = (best, bool(passed))
         last[user_id] = max(latest, last.get(user_id, latest))
+    observed = _latest_observations(connection, ids, practice) if practice else {}
+    for (user_id, _), facts in observed.items():
+        last[user_id] = max(facts.recorded_at, last.get(user_id, facts.recorded_at))
     result = {}
     for user_id in ids:
         facts = []
         for course in courses:
             best, passed = quizzes.get((user_id, course.quiz_id), (None, False))
             facts.append(CourseFacts(course, done.get((user_id, course.id), 0), best, passed))
-        result[user_id] = Progress(tuple(facts), last.get(user_id))
+        items = tuple(observed.get((user_id, item.id), PracticeFacts(item)) for item in practice)
+        result[user_id] = Progress(tuple(facts), last.get(user_id), items)
     return result

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.content.loader import CertificationSource, ContentSet, CourseSource, LessonSource
 from app.courses.models import Certification, Course, Lesson
 from app.extensions import db
+from app.practice.sync import sync_practice
 from app.quizzes.sync import sync_quizzes
 from app.rows import assign_changed
 
@@ -126,6 +127,7 @@ def sync_content(content: ContentSet, *, now: datetime) -> SyncReport:
             row.archived_at = now
             report.archived.append(f"certification {row.slug}")
     db.session.flush()
+    sync_practice(content.certifications, now=now, report=report)
     sync_quizzes(content.quizzes, now=now, report=report)
     db.session.flush()
     if report.changed:  # lessons counted, quizzes and requirements may all have moved

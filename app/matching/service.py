@@ -106,6 +106,7 @@ _NOT_CERTIFIED = {
     MentorStatus.EXPIRED: "certificate expired",
     MentorStatus.REVOKED: "certificate revoked",
 }
+PRACTICE_MISSING = "observed practice not yet recorded"
 
 
 def _decide(
@@ -122,6 +123,8 @@ def _decide(
     )
     if status is not MentorStatus.CERTIFIED:
         reasons.append(_NOT_CERTIFIED[status])
+        if status is MentorStatus.IN_PROGRESS and row.courses_complete and not row.practice_done:
+            reasons.append(PRACTICE_MISSING)  # the one requirement left
     profile = facts.profiles.get(mentor.id)
     if profile is None:
         reasons.append("no mentor profile")

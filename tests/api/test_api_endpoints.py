@@ -154,13 +154,14 @@ def test_mentors_list_each_mentor_with_their_status(client, roster, coordinator_
         "Dr. Fay Unprofiled": "certified",
     }
     first = body["items"][0]
-    assert set(first) == {"id", "name", "email", "specialty", "status"}
+    assert set(first) == {"id", "name", "email", "specialty", "status", "practice_done"}
     assert first == {
         "id": roster["ready"].id,
         "name": "Dr. Ada Ready",
         "email": roster["ready"].email,
         "specialty": "Surgery",
         "status": "certified",
+        "practice_done": True,
     }
 
 

@@ -18,6 +18,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from app.auth import service as auth
 from app.auth.models import Role, User
@@ -25,6 +26,7 @@ from app.certification import service as certification
 from app.clock import utcnow
 from app.courses import service as courses
 from app.extensions import db
+from app.practice import service as practice
 from app.quizzes import service as quizzes
 from tests.browser.conftest import PROGRAM_CERTIFICATION
 from tests.conftest import PASSWORD
@@ -118,14 +120,36 @@ def pass_quiz(user: User, course_slug: str, *, now) -> str:
     return quiz.title
 
 
+OBSERVER = ("observer@hospital.example", "Dr. Olu Observer")
+
+
+def sign_off(user: User, *, now) -> None:
+    """An educator observed the user's mentoring: every criterion of every practice item
+    rated meets."""
+    observer = db.session.scalar(select(User).where(User.email == OBSERVER[0]))
+    observer = observer or auth.create_user(*OBSERVER, PASSWORD, {Role.EDUCATOR})
+    for item in practice.current_items():
+        practice.record_observation(
+            user,
+            item,
+            observer=observer,
+            ratings={c["id"]: "meets" for c in item.criteria},
+            observed_on=now.date(),
+            comment="A well-held conversation.",
+            now=now,
+        )
+
+
 def certify(user: User, *, now) -> tuple[list[str], list[str]]:
-    """Every lesson read and every quiz passed of the program's courses, then awarded."""
+    """Every lesson read and every quiz passed of the program's courses, the practice
+    observed, then awarded."""
     program = certification.get_certification(PROGRAM_CERTIFICATION)
     assert program is not None, "the repository's content defines physician-mentor"
     lessons, passed = [], []
     for slug in program.course_slugs:
         lessons += read(user, slug, now=now)
         passed.append(pass_quiz(user, slug, now=now + timedelta(hours=2)))
+    sign_off(user, now=now + timedelta(hours=2, minutes=30))
     awarded = certification.award_if_earned(user, now=now + timedelta(hours=3))
     assert [c.certification.slug for c in awarded] == [PROGRAM_CERTIFICATION]
     return lessons, passed
@@ -199,7 +223,7 @@ def test_a_coordinator_filters_exports_and_revokes_a_certificate(program, new_pa
     expect(
         funnel.get_by_role(
             "img",
-            name="not started: 2; in progress: 1; certified: 1; "
+            name="not started: 2; in progress: 1; awaiting observation: 0; certified: 1; "
             "expiring: 0; expired: 0; revoked: 0",
         )
     ).to_be_visible()
@@ -245,6 +269,7 @@ def test_a_coordinator_filters_exports_and_revokes_a_certificate(program, new_pa
         "Status",
         *[f"{title} (% lessons)" for title in COURSE_TITLES],
         "Best quiz %",
+        "Observed practice",
         "Certified",
         "Expires",
         "Certificate",
@@ -260,6 +285,10 @@ def test_a_coordinator_filters_exports_and_revokes_a_certificate(program, new_pa
     )
     assert [shah[f"{t} (% lessons)"] for t in COURSE_TITLES] == ["100", "100", "100"]
     assert shah["Best quiz %"] == "100"
+    assert (shah["Observed practice"], by_name[IN_PROGRESS[1]]["Observed practice"]) == (
+        "done",
+        "not yet",
+    )
     assert shah["Certificate"] == program.code
     assert shah["Certified"] == program.issued_on
     shahid = by_name[IN_PROGRESS[1]]

@@ -11,7 +11,7 @@ from app.certification import service
 from app.certification.models import Certificate
 from app.certification.service import CertificateStatus, add_months
 from app.clock import utcnow
-from tests.certification.conftest import certify, pass_quiz, read_course
+from tests.certification.conftest import certify, pass_quiz, read_course, sign_off
 from tests.conftest import csrf_token, log_in
 
 NOW = datetime(2026, 3, 1, 9, 0)
@@ -41,6 +41,7 @@ def test_the_certificate_records_the_course_and_quiz_versions_it_was_earned_on(d
     assert certificate.earned_on == {
         "courses": {"listening": 1, "goals": 1},
         "quizzes": {"goals-check": 1},
+        "practice": {"observed-meeting": 1},
     }
 
 
@@ -150,6 +151,7 @@ def test_passing_the_last_quiz_in_the_browser_leads_to_the_congratulations_page(
 ):
     read_course(mentor, "listening", now=utcnow())
     read_course(mentor, "goals", now=utcnow())
+    sign_off(mentor, now=utcnow())
     db.session.commit()
     log_in(client, mentor)
     quiz_url = "/quizzes/goals-check/"

@@ -61,7 +61,8 @@ def test_every_mentor_is_listed_with_status_progress_and_dates(coordinator, coho
 def test_the_funnel_counts_each_stage(coordinator, cohort):
     html = page(coordinator)
     assert (
-        "Not started: 1; In progress: 1; Certified: 1; Expiring: 0; Expired: 1; Revoked: 0".lower()
+        "Not started: 1; In progress: 1; Awaiting observation: 0; Certified: 1; Expiring: 0; "
+        "Expired: 1; Revoked: 0".lower()
         in html.lower()
     )
 
