@@ -103,6 +103,8 @@ def test_a_coordinator_gives_more_attempts_with_a_reason_in_the_audit_log(
     )
     listing = coordinator.get(page_url).get_data(as_text=True)
     assert "Was called to a code during the second attempt." in listing
+    assert "<title>Quiz time and attempts · Preceptor</title>" in listing
+    assert listing.count('id="attempts"') == 1 and listing.count("Recently given") == 1
 
     take(taker, db, right=False)
     assert db.session.query(Attempt).count() == 3
