@@ -252,13 +252,8 @@ def _attempts_left(user: User, quiz: Quiz, attempts: list[Attempt], now: datetim
 
 
 def questions_per_attempt(quiz: Quiz) -> int:
-    current = [q for q in quiz.questions if q.archived_at is None]
-    if quiz.draw_per_lesson:
-        pools: dict[int | None, int] = {}
-        for question in current:
-            pools[question.lesson_id] = pools.get(question.lesson_id, 0) + 1
-        return sum(min(quiz.draw_per_lesson, size) for size in pools.values())
-    return min(quiz.draw, len(current)) if quiz.draw else len(current)
+    """How many questions each attempt shows: the same for every draw (draw_questions)."""
+    return len(draw_questions(quiz, random.SystemRandom()))
 
 
 def availability(user: User, quiz: Quiz, attempts: list[Attempt], *, now: datetime) -> Availability:

@@ -77,6 +77,7 @@ def test_five_hundred_drawn_forms_each_cover_every_lesson_with_the_same_total(ap
     for slug, source in QUIZZES.items():
         quiz = service.get_quiz(slug)
         lesson_of = {q.key: q.lesson for q in source.questions}
+        assert service.questions_per_attempt(quiz) == 2 * len(LESSONS[source.course_slug])
         totals, forms = set(), set()
         for _ in range(500):
             drawn = service.draw_questions(quiz, rng)
