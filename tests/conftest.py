@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import MemcachedBytecodeCache
 from sqlalchemy import Engine, create_engine, event, exists, literal, make_url, select, union_all
+from werkzeug.routing import Rule
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -76,6 +79,40 @@ def database_params() -> list:
 # it runs on that database only instead of skipping on the other.
 only_sqlite = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 only_postgresql = pytest.mark.parametrize("database", database_params()[1:], indirect=True)
+
+
+class _SharedDict(dict):
+    """The get/set client MemcachedBytecodeCache asks for, kept in this process."""
+
+    def set(self, key: str, value: bytes, timeout: int | None = None) -> None:
+        self[key] = value
+
+
+class BuilderSharingRule(Rule):
+    """A URL rule whose compiled URL builder is shared by every app of the run.
+
+    Every test makes a new app, and Werkzeug compiles two builder functions for each of
+    its ~190 rules (an AST and `compile()` each): a tenth of a second per app, a fifth
+    of the suite's time. The builder depends only on the rule's text, its parsed parts
+    and defaults, so one compiled for an earlier app serves the next."""
+
+    _builders: ClassVar[dict] = {}
+
+    def _compile_builder(self, append_unknown: bool = True):
+        defaults = tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items()))
+        key = (self.rule, tuple(self._trace), defaults, append_unknown)
+        builder = self._builders.get(key)
+        if builder is None:
+            builder = self._builders[key] = super()._compile_builder(append_unknown)
+        return builder
+
+
+# Every app made in this process (the tests' own and the served ones) compiles each
+# template once, not once per app: Jinja's bytecode cache, keyed by the template's name
+# and source, so a changed template is compiled again.
+TEMPLATE_CODE = MemcachedBytecodeCache(_SharedDict())
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": TEMPLATE_CODE}
+Flask.url_rule_class = BuilderSharingRule
 
 
 def make_config(tmp_path: Path, database: str, **overrides) -> type[TestConfig]:
