@@ -34,7 +34,7 @@ lock: install-dev
 
 run: install
 	$(DEV) $(BIN)/preceptor db upgrade
-	$(DEV) $(BIN)/preceptor content sync
+	$(DEV) $(BIN)/preceptor content sync || [ $$? -eq 3 ]  # 3: a conflict, reported; still start
 	$(DEV) $(BIN)/preceptor demo --if-empty
 	@echo "Preceptor is at http://127.0.0.1:8000 (Ctrl-C stops it)"
 	$(DEV) $(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"

@@ -13,6 +13,7 @@ from app.auth.mfa_routes import bp as mfa_bp
 from app.auth.mfa_routes import register_setup_gate
 from app.auth.routes import bp as auth_bp
 from app.auth.sessions import CookieSessionInterface
+from app.authoring import models as _authoring_models  # noqa: F401 (tables for migrations)
 from app.authoring.routes import bp as authoring_bp
 from app.certification.routes import bp as certification_bp
 from app.cli import register_commands

@@ -79,16 +79,56 @@ def content_check(directory: str | None) -> None:
     _load_or_exit(_content_dir(directory))
 
 
+# `content sync` exits with this when a file and the browser both changed the same file:
+# the rest was imported, so `make run` reports it and still starts.
+CONFLICT_EXIT = 3
+
+
 @content.command("sync")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
-def content_sync(directory: str | None) -> None:
-    """Validate, then import; running it twice changes nothing the second time."""
-    loaded = _load_or_exit(_content_dir(directory))
+@click.option("--force", is_flag=True, help="Where a file and the browser conflict, the file wins.")
+def content_sync(directory: str | None, force: bool) -> None:
+    """Validate, then import; running it twice changes nothing the second time. A file
+    unchanged since the last sync leaves what educators changed in the browser alone."""
+    from app.authoring import documents
+
+    folder = _content_dir(directory)
+    _load_or_exit(folder)
     with exclusive("content sync"):  # a second run waits, then finds nothing to change
+        plan = documents.plan_folder_sync(documents.read_folder(folder), force=force)
+        try:
+            loaded = documents.load_texts(plan.texts)
+        except ContentError as error:  # the files are fine: with the browser's edits they are not
+            for problem in error.problems:
+                click.echo(f"{problem} (with the edits made in the browser)", err=True)
+            click.echo(f"{len(error.problems)} problem(s); nothing imported.", err=True)
+            sys.exit(1)
         report = sync_content(loaded, now=utcnow())
+        documents.record_folder_sync(plan, now=utcnow())
         db.session.commit()
     for line in report.lines():
         click.echo(line)
+    for path in plan.kept:
+        click.echo(f"kept {path}: published in the browser, and the file is as last synced")
+    for path in plan.conflicts:
+        click.echo(
+            f"{folder / path}:1: conflict: changed both in this file and in the browser since "
+            f"the last sync; nothing of the file was imported (`--force`: the file wins, the "
+            f"browser's text stays in the history)",
+            err=True,
+        )
+    if plan.conflicts:
+        sys.exit(CONFLICT_EXIT)
+
+
+@content.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+def content_export(directory: str) -> None:
+    """Write the published courses and quizzes as files that `content sync` reads back."""
+    from app.authoring import documents
+
+    written = documents.export(Path(directory).resolve())
+    click.echo(f"wrote {len(written)} file(s) to {directory}")
 
 
 @users.command("create")

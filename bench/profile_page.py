@@ -68,6 +68,8 @@ def print_top(raw: Path, limit: int = 30) -> None:
     samples = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue  # a frame name holding a line break: the rest of it is on this line
         # "function (path:line)" -> "function (path)": a function's lines add up
         frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";") if frame]
         n = int(count)

@@ -642,15 +642,18 @@ def wrk_rows(env: dict[str, str], instance: Path, subjects: dict, args, database
     page keeps its best round, so a burst of other work on the machine cannot land on
     one page (or on the baseline) alone."""
     bare_log, app_log = instance / "gunicorn-bare.log", instance / "gunicorn.log"
+    floor_log = instance / "gunicorn-signed-in.log"
     with (
         Server(env, bare_log, "bare_app:app", "--pythonpath", str(BENCH_DIR)) as bare,
         Server(env, app_log, "app:create_app()") as server,
+        Server(env, floor_log, "signed_in_app:create()", "--pythonpath", str(BENCH_DIR)) as floor,
     ):
         print(f"  bare Flask app on {bare.base}, Preceptor on {server.base}", flush=True)
         cookie = sign_in(server.base, subjects["mentor"], subjects["password"])
         targets = [
             (Page("bare Flask /healthz", "/healthz", None, None, signed_in=False), bare),
             (Page("/healthz", "/healthz", 80, "wrk bare Flask /healthz", signed_in=False), server),
+            (Page("signed-in floor", "/bench/signed-in", None, "wrk /healthz"), floor),
             (Page("lesson", subjects["lesson"], 50, "wrk /healthz"), server),
             (Page("catalog", "/courses/", 40, "wrk /healthz"), server),
             (Page("forum thread", subjects["thread"], 30, "wrk /healthz"), server),
@@ -662,7 +665,7 @@ def wrk_rows(env: dict[str, str], instance: Path, subjects: dict, args, database
                 if earlier is not None and earlier.verdict == "ERROR":
                     continue  # it failed in an earlier round: once is enough
                 row = wrk_row(database, page, target, cookie, args)
-                if not (bare.is_running() and server.is_running()):
+                if not (bare.is_running() and server.is_running() and floor.is_running()):
                     raise BenchError(f"gunicorn died during the run:\n{server.log_tail()}")
                 if earlier is None or is_better(row, earlier):
                     best[page.name] = row
@@ -684,10 +687,11 @@ def judge_throughput(rows: list[Row]) -> None:
         if row.verdict == "ERROR":
             continue
         goal, reference = row.details.get("goal_percent"), row.details.get("reference")
-        if goal is None:
+        if reference is None:
             row.verdict = "baseline"
             continue
-        row.goal = f">= {goal:g} % of {reference.removeprefix('wrk ')}"
+        if goal is not None:
+            row.goal = f">= {goal:g} % of {reference.removeprefix('wrk ')}"
         base = by_route.get(reference)
         if base is None or not base.requests_per_second:
             row.verdict = "-"
@@ -695,7 +699,10 @@ def judge_throughput(rows: list[Row]) -> None:
         percent = 100 * row.requests_per_second / base.requests_per_second
         row.ratio = f"{percent:.0f} %"
         row.details["percent"] = percent
-        row.verdict = "PASS" if percent >= goal else "BELOW"
+        if goal is None:
+            row.verdict = "-"  # shown for comparison (the signed-in floor), no goal of its own
+        else:
+            row.verdict = "PASS" if percent >= goal else "BELOW"
 
 
 # --- in process -----------------------------------------------------------------------

@@ -1,0 +1,369 @@
+"""Courses and quizzes as files kept in the database: the texts `content sync` reads from
+the folder, the drafts educators save in the browser, publishing, history and export.
+
+Whatever the source, content reaches the courses, lessons and quizzes one way: its files
+are laid out in a folder and read by `load_content` (the validation of `content check`),
+then imported by `sync_content`. Publishing from the browser is that same import, of the
+published files with one course's drafts in place of theirs."""
+
+import difflib
+import hashlib
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from app.auth.models import User
+from app.authoring.models import ContentFile, ContentRevision
+from app.content import ContentError, load_content
+from app.content.errors import Problem
+from app.content.loader import ContentSet
+from app.content.quizzes import read_quiz
+from app.courses.sync import SyncReport, sync_content
+from app.database import exclusive
+from app.extensions import db
+
+CERTIFICATIONS = "courses/certifications.yml"
+
+
+def content_paths(folder: Path) -> list[Path]:
+    """Every file `load_content` reads under a content folder."""
+    courses = folder / "courses"
+    found = [courses / "certifications.yml"] if (courses / "certifications.yml").is_file() else []
+    if courses.is_dir():
+        found += sorted(courses.glob("*/*.md"))
+    found += sorted((folder / "quizzes").glob("*.md"))
+    return [path for path in found if not any(part.startswith(".") for part in path.parts[-2:])]
+
+
+def read_folder(folder: Path) -> dict[str, str]:
+    """Path (relative, with /) -> text of every content file; the folder must have passed
+    `load_content`, which reports an unreadable file at its path."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
+        for path in content_paths(folder)
+    }
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_texts(texts: dict[str, str]) -> ContentSet:
+    """`load_content` of these files, laid out in a temporary folder; a problem names the
+    file by its path in the content folder (`courses/x/02-y.md`)."""
+    with tempfile.TemporaryDirectory(prefix="preceptor-content-") as folder:
+        root = Path(folder)
+        (root / "courses").mkdir()
+        for relative, text in texts.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        try:
+            return load_content(root)
+        except ContentError as error:
+            raise ContentError(
+                [Problem(Path(_relative(p.path, root)), p.line, p.message) for p in error.problems]
+            ) from None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# --- which course a file belongs to ---------------------------------------------------------
+
+
+def course_of(path: str, text: str | None) -> str | None:
+    """The course a file is part of: its folder, or for a quiz the course it names."""
+    parts = path.split("/")
+    if len(parts) == 3 and parts[0] == "courses" and parts[1] != "practice":
+        return parts[1]
+    if parts[0] == "quizzes" and text is not None:
+        return read_quiz(Path(path), text).course_slug
+    return None
+
+
+def files_of_course(slug: str) -> list[ContentFile]:
+    """course.md first, then the lessons in file order, then the course's quiz."""
+    rows = db.session.scalars(select(ContentFile).order_by(ContentFile.path)).all()
+    mine = [row for row in rows if course_of(row.path, row.draft or row.text) == slug]
+    return sorted(mine, key=lambda row: (not row.path.endswith("/course.md"), row.path))
+
+
+def published_texts() -> dict[str, str]:
+    rows = db.session.execute(select(ContentFile.path, ContentFile.text)).all()
+    return {path: text for path, text in rows if text is not None}
+
+
+def texts_with_drafts(slug: str) -> dict[str, str]:
+    """What publishing course `slug` would import: the published files with that course's
+    drafts in place."""
+    texts = published_texts()
+    for row in files_of_course(slug):
+        if row.draft is not None:
+            texts[row.path] = row.draft
+    return texts
+
+
+def problems_for(slug: str) -> list[Problem]:
+    """`content check` of the content as it would be with the course's drafts published."""
+    try:
+        load_texts(texts_with_drafts(slug))
+    except ContentError as error:
+        return error.problems
+    return []
+
+
+# --- saving, publishing, restoring ---------------------------------------------------------
+
+
+class ChangedMeanwhile(Exception):
+    """The file was saved by someone else after the editor opened it."""
+
+    def __init__(self, row: ContentFile):
+        self.row = row
+        super().__init__(row.path)
+
+
+class CannotPublish(Exception):
+    def __init__(self, problems: list[Problem], message: str = ""):
+        self.problems = problems
+        super().__init__(message or f"{len(problems)} problem(s)")
+
+
+def _add_revision(
+    row: ContentFile, text: str, kind: str, *, number: int, author: User | None, note: str, now
+) -> ContentRevision:
+    revision = ContentRevision(
+        file_id=row.id,
+        number=number,
+        text=text,
+        kind=kind,
+        note=note.strip()[:200],
+        author_id=author.id if author else None,
+        created_at=now,
+    )
+    db.session.add(revision)
+    return revision
+
+
+def save_draft(
+    row: ContentFile, text: str, *, opened: int, author: User, note: str = "", now: datetime
+) -> ContentRevision:
+    """Keep `text` as the file's draft and as a new revision, unless someone saved the
+    file after the editor opened it (`opened`: the revision count it showed)."""
+    text = normalise(text)
+    moved = db.session.execute(
+        update(ContentFile)
+        .where(ContentFile.id == row.id, ContentFile.revisions_count == opened)
+        .values(revisions_count=opened + 1, draft=text, updated_at=now, updated_by_id=author.id)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        db.session.rollback()
+        raise ChangedMeanwhile(db.session.get(ContentFile, row.id))
+    revision = _add_revision(row, text, "draft", number=opened, author=author, note=note, now=now)
+    db.session.flush()
+    db.session.refresh(row)
+    return revision
+
+
+def normalise(text: str) -> str:
+    """Browsers send CRLF line ends; files keep LF and end with one newline."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.rstrip("\n") + "\n"
+
+
+def publish(slug: str, *, author: User, note: str = "", now: datetime) -> SyncReport:
+    """Publish every draft of the course at once (a new lesson and its quiz questions go
+    together): validated and imported as `content sync` does; refused with the problems."""
+    with exclusive("content sync"):
+        missing = _missing_course_files()
+        if missing:
+            message = (
+                f"the files of {', '.join(missing)} are not in the database yet: "
+                f"run `preceptor content sync` once"
+            )
+            raise CannotPublish([], message)
+        drafts = [row for row in files_of_course(slug) if row.draft is not None]
+        if not drafts:
+            raise CannotPublish([], "there is no draft to publish")
+        try:
+            loaded = load_texts(texts_with_drafts(slug))
+        except ContentError as error:
+            raise CannotPublish(error.problems) from None
+        report = sync_content(loaded, now=now)
+        for row in drafts:
+            _add_revision(
+                row, row.draft, "published", number=row.revisions_count, author=author,
+                note=note, now=now,
+            )  # fmt: skip
+            row.text, row.draft = row.draft, None
+            row.revisions_count += 1
+            row.updated_at, row.updated_by_id = now, author.id
+        db.session.flush()
+    return report
+
+
+def _missing_course_files() -> list[str]:
+    from app.courses.models import Course
+
+    slugs = db.session.scalars(select(Course.slug).where(Course.archived_at.is_(None))).all()
+    have = {
+        path.split("/")[1]
+        for path in db.session.scalars(
+            select(ContentFile.path).where(
+                ContentFile.path.like("courses/%/course.md"), ContentFile.text.is_not(None)
+            )
+        )
+    }
+    return sorted(set(slugs) - have)
+
+
+def discard_draft(row: ContentFile, *, author: User, now: datetime) -> None:
+    row.draft = None
+    row.updated_at, row.updated_by_id = now, author.id
+
+
+def restore(
+    row: ContentFile, revision: ContentRevision, *, opened: int, author: User, now: datetime
+) -> ContentRevision:
+    """An earlier text back, as a new draft (published only when someone publishes it)."""
+    return save_draft(
+        row,
+        revision.text,
+        opened=opened,
+        author=author,
+        note=f"restored revision {revision.number + 1}",
+        now=now,
+    )
+
+
+def history(row: ContentFile) -> list[ContentRevision]:
+    return db.session.scalars(
+        select(ContentRevision)
+        .where(ContentRevision.file_id == row.id)
+        .order_by(ContentRevision.number.desc())
+    ).all()
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "added", "removed", "same" or "gap"
+    old: int | None
+    new: int | None
+    text: str
+
+
+def diff(old: str, new: str, context: int = 3) -> list[DiffLine]:
+    """The lines that differ, with `context` unchanged lines around each change."""
+    a, b = old.splitlines(), new.splitlines()
+    lines: list[DiffLine] = []
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
+        if lines:
+            lines.append(DiffLine("gap", None, None, ""))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines += [
+                    DiffLine("same", i + 1, j + 1, a[i])
+                    for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+                ]
+                continue
+            lines += [DiffLine("removed", i + 1, None, a[i]) for i in range(i1, i2)]
+            lines += [DiffLine("added", None, j + 1, b[j]) for j in range(j1, j2)]
+    return lines
+
+
+# --- the folder and the database --------------------------------------------------------------
+
+
+@dataclass
+class FolderSync:
+    """What `content sync` of a folder does with each file."""
+
+    texts: dict[str, str] = field(default_factory=dict)  # imported (files, browser edits)
+    from_files: dict[str, str] = field(default_factory=dict)  # read from the folder now
+    conflicts: list[str] = field(default_factory=list)  # changed in both places
+    kept: list[str] = field(default_factory=list)  # browser edits a sync left alone
+    removed: list[str] = field(default_factory=list)  # gone from the folder
+
+
+def _edited_in_browser(row: ContentFile) -> bool:
+    if row.draft is not None:
+        return True
+    return row.text is not None and digest(row.text) != row.synced_hash
+
+
+def plan_folder_sync(files: dict[str, str], *, force: bool = False) -> FolderSync:
+    """Per file: one unchanged since the last sync keeps what the browser made of it; one
+    changed on disk is imported, unless the browser changed it too (a conflict: the
+    browser's text stays, nothing of the file is imported) or `force` (the file wins)."""
+    plan = FolderSync()
+    rows = {row.path: row for row in db.session.scalars(select(ContentFile))}
+    for path, text in files.items():
+        row = rows.pop(path, None)
+        if row is not None and row.text is not None and row.synced_hash == digest(text):
+            plan.texts[path] = row.text  # the file is as last synced: the browser's text
+            if row.text != text:
+                plan.kept.append(path)
+        elif (
+            row is None
+            or force
+            or not _edited_in_browser(row)
+            or (row.draft is None and row.text == text)
+        ):
+            plan.texts[path] = plan.from_files[path] = text
+        else:
+            plan.conflicts.append(path)
+            if row.text is not None:
+                plan.texts[path] = row.text
+    for path, row in rows.items():
+        if row.text is None:
+            continue
+        if row.synced_hash is None or (_edited_in_browser(row) and not force):
+            if row.synced_hash is not None:
+                plan.conflicts.append(path)  # deleted from the folder, edited in the browser
+            plan.texts[path] = row.text  # written in the browser: not the folder's to remove
+        else:
+            plan.removed.append(path)
+    return plan
+
+
+def record_folder_sync(plan: FolderSync, *, now: datetime) -> None:
+    """After the import: the files' texts as published and as last synced."""
+    rows = {row.path: row for row in db.session.scalars(select(ContentFile))}
+    for path, text in plan.from_files.items():
+        row = rows.get(path)
+        if row is None:
+            row = ContentFile(path=path, revisions_count=0, updated_at=now)
+            db.session.add(row)
+            db.session.flush()
+        if row.text != text or row.draft is not None:
+            _add_revision(row, text, "synced", number=row.revisions_count, author=None,
+                          note="read from the folder", now=now)  # fmt: skip
+            row.revisions_count += 1
+            row.text, row.draft, row.updated_at, row.updated_by_id = text, None, now, None
+        row.synced_hash = digest(text)
+    for path in plan.removed:
+        row = rows[path]
+        row.text, row.synced_hash, row.updated_at, row.updated_by_id = None, None, now, None
+
+
+def export(folder: Path, paths: Iterable[str] | None = None) -> list[Path]:
+    """Write the published files into `folder`, laid out as the content folder."""
+    written = []
+    for path, text in sorted(published_texts().items()):
+        if paths is not None and path not in paths:
+            continue
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
