@@ -15,7 +15,6 @@ from app.auth.models import Role
 from app.auth.passwords import password_problem
 from app.clock import utcnow
 from app.content import ContentError, load_content
-from app.courses.sync import sync_content
 from app.database import exclusive
 from app.extensions import db
 
@@ -94,18 +93,15 @@ def content_sync(directory: str | None, force: bool) -> None:
 
     folder = _content_dir(directory)
     _load_or_exit(folder)
-    with exclusive("content sync"):  # a second run waits, then finds nothing to change
-        plan = documents.plan_folder_sync(documents.read_folder(folder), force=force)
-        try:
-            loaded = documents.load_texts(plan.texts)
-        except ContentError as error:  # the files are fine: with the browser's edits they are not
-            for problem in error.problems:
-                click.echo(f"{problem} (with the edits made in the browser)", err=True)
-            click.echo(f"{len(error.problems)} problem(s); nothing imported.", err=True)
-            sys.exit(1)
-        report = sync_content(loaded, now=utcnow())
-        documents.record_folder_sync(plan, now=utcnow())
-        db.session.commit()
+    try:
+        report, plan = documents.sync_folder(folder, force=force, now=utcnow())
+    except ContentError as error:  # the files are fine: with the browser's edits they are not
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(f"{problem} (with the edits made in the browser)", err=True)
+        click.echo(f"{len(error.problems)} problem(s); nothing imported.", err=True)
+        sys.exit(1)
+    db.session.commit()
     for line in report.lines():
         click.echo(line)
     for path in plan.kept:

@@ -8,6 +8,7 @@ published files with one course's drafts in place of theirs."""
 
 import difflib
 import hashlib
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,13 +16,15 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.authoring.models import ContentFile, ContentRevision
 from app.content import ContentError, load_content
 from app.content.errors import Problem
 from app.content.loader import ContentSet
-from app.content.quizzes import read_quiz
+from app.content.markdown import render_markdown
+from app.content.quizzes import QuizSource, read_quiz
 from app.courses.sync import SyncReport, sync_content
 from app.database import exclusive
 from app.extensions import db
@@ -336,6 +339,20 @@ def plan_folder_sync(files: dict[str, str], *, force: bool = False) -> FolderSyn
     return plan
 
 
+def sync_folder(
+    folder: Path, *, force: bool = False, now: datetime
+) -> tuple[SyncReport, FolderSync]:
+    """`content sync` of a folder that passed `load_content`: its files with the browser's
+    edits kept (see plan_folder_sync), imported; ContentError if the two together have
+    problems (nothing is imported then)."""
+    with exclusive("content sync"):  # a second run waits, then finds nothing to change
+        plan = plan_folder_sync(read_folder(folder), force=force)
+        loaded = load_texts(plan.texts)
+        report = sync_content(loaded, now=now)
+        record_folder_sync(plan, now=now)
+    return report, plan
+
+
 def record_folder_sync(plan: FolderSync, *, now: datetime) -> None:
     """After the import: the files' texts as published and as last synced."""
     rows = {row.path: row for row in db.session.scalars(select(ContentFile))}
@@ -367,3 +384,116 @@ def export(folder: Path, paths: Iterable[str] | None = None) -> list[Path]:
         target.write_text(text, encoding="utf-8")
         written.append(target)
     return written
+
+
+# --- preview ----------------------------------------------------------------------------------
+
+FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+
+
+@dataclass
+class Preview:
+    """A file as mentors would see it, rendered by the code that renders the site."""
+
+    html: str = ""  # a lesson's body, a course's overview, a quiz's introduction
+    quiz: QuizSource | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def preview(path: str, text: str) -> Preview:
+    text = normalise(text)
+    slug = course_of(path, text)
+    texts = texts_with_drafts(slug) if slug else published_texts()
+    texts[path] = text
+    try:
+        loaded = load_texts(texts)
+    except ContentError as error:
+        return _rough_preview(path, text, error.problems)
+    name = path.rsplit("/", 1)[-1]
+    if path.startswith("quizzes/"):
+        quiz = next((q for q in loaded.quizzes if q.path.name == name), None)
+        return Preview(html=quiz.intro_html if quiz else "", quiz=quiz)
+    for course in loaded.courses:
+        if course.slug != slug:
+            continue
+        if name == "course.md":
+            return Preview(html=course.overview_html)
+        lesson = next((item for item in course.lessons if item.path.name == name), None)
+        if lesson is not None:
+            return Preview(html=lesson.body_html)
+    return Preview()
+
+
+def _rough_preview(path: str, text: str, problems: list[Problem]) -> Preview:
+    """With problems somewhere, still show what can be shown: the Markdown after the front
+    matter, or the questions of a quiz that reads on its own."""
+    if path.startswith("quizzes/"):
+        reading = read_quiz(Path(path), text)
+        return Preview(html="", quiz=reading.source, problems=problems)
+    if path.endswith(".md"):
+        return Preview(html=render_markdown(FRONT_MATTER.sub("", text)), problems=problems)
+    return Preview(problems=problems)
+
+
+# --- the workspace ----------------------------------------------------------------------------
+
+
+@dataclass
+class CourseFiles:
+    slug: str
+    title: str
+    archived: bool
+    files: list[ContentFile]
+
+    @property
+    def drafts(self) -> list[ContentFile]:
+        return [row for row in self.files if row.draft is not None]
+
+    @property
+    def last_changed(self) -> ContentFile | None:
+        return max(self.files, key=lambda row: row.updated_at, default=None)
+
+
+def state_of(row: ContentFile) -> str:
+    if row.draft is not None:
+        return "new, not published" if row.text is None else "draft waiting"
+    return "published"
+
+
+def workspace() -> list[CourseFiles]:
+    """Every course with its files (course.md, lessons, quiz) in the order an educator
+    reads them: published ones first by catalog order, then any archived."""
+    from app.courses.models import Course
+
+    rows = db.session.scalars(
+        select(ContentFile)
+        .options(selectinload(ContentFile.updated_by))
+        .where((ContentFile.text.is_not(None)) | (ContentFile.draft.is_not(None)))
+        .order_by(ContentFile.path)
+    ).all()
+    grouped: dict[str, list[ContentFile]] = {}
+    for row in rows:
+        slug = course_of(row.path, row.draft or row.text)
+        if slug is not None:
+            grouped.setdefault(slug, []).append(row)
+    courses = {c.slug: c for c in db.session.scalars(select(Course))}
+    found = []
+    for slug, files in grouped.items():
+        course = courses.get(slug)
+        files.sort(
+            key=lambda row: (
+                not row.path.endswith("/course.md"),
+                row.path.startswith("quizzes/"),
+                row.path,
+            )
+        )
+        found.append(
+            CourseFiles(
+                slug=slug,
+                title=course.title if course else slug,
+                archived=bool(course and course.archived_at),
+                files=files,
+            )
+        )
+    order = {slug: (c.archived_at is not None, c.position, slug) for slug, c in courses.items()}
+    return sorted(found, key=lambda item: order.get(item.slug, (False, 10**6, item.slug)))

@@ -4,7 +4,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from app.auth.access import role_required
-from app.authoring import stats
+from app.authoring import documents, editor, stats
 from app.extensions import db
 from app.permissions import AUTHORS
 from app.quizzes.models import Attempt, Question, Quiz
@@ -25,7 +25,14 @@ def index() -> str:
     quizzes = db.session.scalars(
         select(Quiz).where(Quiz.archived_at.is_(None)).order_by(Quiz.title)
     ).all()
-    return render_template("authoring/index.html", quizzes=quizzes, counts=counts)
+    return render_template(
+        "authoring/index.html",
+        quizzes=quizzes,
+        counts=counts,
+        workspace=documents.workspace(),
+        file_state=documents.state_of,
+        publish_form=editor.PublishForm(),
+    )
 
 
 @bp.get("/quizzes/<int:quiz_id>/stats")
@@ -57,3 +64,6 @@ def quiz_stats(quiz_id: int) -> str:
         found=stats.analyse(graded, current),
         limits=stats,
     )
+
+
+editor.register(bp)
