@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Text, and_, case, cast, func, literal, or_, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.auth.models import Role, User, UserRole
 from app.certification import service as certification
@@ -449,10 +449,29 @@ def matches(
 
 
 @dataclass(frozen=True)
+class Named:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class FlaggedMatch:
+    """What the lists show of a flagged match: names, not whole people (a page of them
+    costs one small query, not an object graph per match)."""
+
+    id: int
+    mentor_id: int
+    created_at: datetime
+    mentor: Named
+    mentee: Named | None
+    peer: Named | None
+
+
+@dataclass(frozen=True)
 class Flagged:
     """Active matches whose mentor (or peer) lapsed: the newest few, and how many."""
 
-    matches: list[tuple[Match, str]]
+    matches: list[tuple[FlaggedMatch, str]]
     total: int
 
 
@@ -495,16 +514,7 @@ def flagged_matches(*, certification_slug: str, now: datetime, shown: int = 20) 
         if person in people
     ]
     newest = flagged[:shown]
-    matches = {
-        match.id: match
-        for match in db.session.scalars(
-            select(Match)
-            .options(
-                selectinload(Match.mentor), selectinload(Match.mentee), selectinload(Match.peer)
-            )
-            .where(Match.id.in_({match_id for match_id, _ in newest}))
-        )
-    }
+    matches = _flagged_rows({match_id for match_id, _ in newest})
     return Flagged(
         [
             (matches[match_id], f"{people[person][0]}: {_NOT_CERTIFIED[people[person][1]]}")
@@ -512,6 +522,37 @@ def flagged_matches(*, certification_slug: str, now: datetime, shown: int = 20) 
         ],
         len(flagged),
     )
+
+
+def _flagged_rows(match_ids: set[int]) -> dict[int, FlaggedMatch]:
+    mentor, peer = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(
+            Match.id,
+            Match.mentor_id,
+            Match.created_at,
+            mentor.name.label("mentor_name"),
+            Mentee.id.label("mentee_id"),
+            Mentee.name.label("mentee_name"),
+            peer.id.label("peer_id"),
+            peer.name.label("peer_name"),
+        )
+        .join(mentor, mentor.id == Match.mentor_id)
+        .outerjoin(Mentee, Mentee.id == Match.mentee_id)
+        .outerjoin(peer, peer.id == Match.peer_id)
+        .where(Match.id.in_(match_ids))
+    )
+    return {
+        row.id: FlaggedMatch(
+            id=row.id,
+            mentor_id=row.mentor_id,
+            created_at=row.created_at,
+            mentor=Named(row.mentor_id, row.mentor_name),
+            mentee=Named(row.mentee_id, row.mentee_name) if row.mentee_id is not None else None,
+            peer=Named(row.peer_id, row.peer_name) if row.peer_id is not None else None,
+        )
+        for row in rows
+    }
 
 
 def save_profile(
