@@ -28,10 +28,9 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.auth import service as auth
 from app.auth.models import Role
+from app.authoring import documents
 from app.clock import utcnow
 from app.config import REPOSITORY_ROOT
-from app.content import load_content
-from app.courses.sync import sync_content
 from app.extensions import db, limiter
 from tests.conftest import PASSWORD, closing_wsgi, make_config, unavailable
 
@@ -115,7 +114,7 @@ def _served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Served]:
     seed_file = folder / "seed.db"
     with app.app_context():
         db.create_all()
-        sync_content(load_content(REPOSITORY_ROOT), now=utcnow())
+        documents.sync_folder(REPOSITORY_ROOT, now=utcnow())  # files recorded, as `content sync`
         auth.create_user(MENTOR_EMAIL, "Dr. Alex Morgan", PASSWORD, {Role.MENTOR})
         db.session.commit()
         db.session.remove()
