@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -22,7 +23,7 @@ from app.auth.models import User
 from app.authoring.models import ContentFile, ContentRevision
 from app.content import ContentError, load_content
 from app.content.errors import Problem
-from app.content.loader import ContentSet
+from app.content.loader import LESSON_PREFIX, SLUG, ContentSet
 from app.content.markdown import render_markdown
 from app.content.quizzes import QuizSource, read_quiz
 from app.courses.sync import SyncReport, sync_content
@@ -94,10 +95,27 @@ def course_of(path: str, text: str | None) -> str | None:
 
 
 def files_of_course(slug: str) -> list[ContentFile]:
-    """course.md first, then the lessons in file order, then the course's quiz."""
-    rows = db.session.scalars(select(ContentFile).order_by(ContentFile.path)).all()
+    """course.md first, then the lessons in order (as they will be once published), then
+    the course's quiz. Files removed from the folder (text and draft None) are left out."""
+    rows = db.session.scalars(
+        select(ContentFile).where(ContentFile.text.is_not(None) | ContentFile.draft.is_not(None))
+    ).all()
     mine = [row for row in rows if course_of(row.path, row.draft or row.text) == slug]
-    return sorted(mine, key=lambda row: (not row.path.endswith("/course.md"), row.path))
+    return sorted(mine, key=_reading_order)
+
+
+def _reading_order(row: ContentFile) -> tuple:
+    path = effective_path(row)
+    return (not path.endswith("/course.md"), path.startswith("quizzes/"), path)
+
+
+def effective_path(row: ContentFile) -> str:
+    """Where the file will be once its course is published (a lesson moved is renamed)."""
+    return row.draft_path or row.path
+
+
+def has_draft(row: ContentFile) -> bool:
+    return row.draft is not None or row.draft_path is not None or row.draft_removed
 
 
 def published_texts() -> dict[str, str]:
@@ -107,11 +125,14 @@ def published_texts() -> dict[str, str]:
 
 def texts_with_drafts(slug: str) -> dict[str, str]:
     """What publishing course `slug` would import: the published files with that course's
-    drafts in place."""
+    drafts in place (texts, moves and removals)."""
     texts = published_texts()
     for row in files_of_course(slug):
-        if row.draft is not None:
-            texts[row.path] = row.draft
+        if not has_draft(row):
+            continue
+        texts.pop(row.path, None)
+        if not row.draft_removed:
+            texts[effective_path(row)] = row.draft if row.draft is not None else row.text
     return texts
 
 
@@ -195,7 +216,7 @@ def publish(slug: str, *, author: User, note: str = "", now: datetime) -> SyncRe
                 f"run `preceptor content sync` once"
             )
             raise CannotPublish([], message)
-        drafts = [row for row in files_of_course(slug) if row.draft is not None]
+        drafts = [row for row in files_of_course(slug) if has_draft(row)]
         if not drafts:
             raise CannotPublish([], "there is no draft to publish")
         try:
@@ -204,15 +225,45 @@ def publish(slug: str, *, author: User, note: str = "", now: datetime) -> SyncRe
             raise CannotPublish(error.problems) from None
         report = sync_content(loaded, now=now)
         for row in drafts:
-            _add_revision(
-                row, row.draft, "published", number=row.revisions_count, author=author,
-                note=note, now=now,
-            )  # fmt: skip
-            row.text, row.draft = row.draft, None
-            row.revisions_count += 1
-            row.updated_at, row.updated_by_id = now, author.id
+            _publish_file(row, author=author, note=note, now=now)
         db.session.flush()
     return report
+
+
+def _publish_file(row: ContentFile, *, author: User, note: str, now: datetime) -> None:
+    if row.draft is not None:
+        _add_revision(
+            row, row.draft, "published", number=row.revisions_count, author=author,
+            note=note, now=now,
+        )  # fmt: skip
+        row.text, row.draft = row.draft, None
+        row.revisions_count += 1
+    if row.draft_removed:
+        row.text, row.draft_removed = None, False  # the row stays: its history, and what
+        # the folder held, so that a sync does not bring the file back
+    elif row.draft_path is not None:
+        _move(row, row.draft_path)
+    row.draft_path = None
+    row.updated_at, row.updated_by_id = now, author.id
+
+
+def _move(row: ContentFile, path: str) -> None:
+    """Rename a published file. What the folder held at the old path stays known (a
+    stand-in row), so a later sync of an unchanged folder does not bring the old name
+    back as a second lesson; a stand-in already at the new path gives way."""
+    waiting = db.session.scalar(select(ContentFile).where(ContentFile.path == path))
+    old_path, old_hash = row.path, row.synced_hash
+    row.synced_hash = None
+    if waiting is not None:
+        row.synced_hash = waiting.synced_hash
+        db.session.delete(waiting)
+        db.session.flush()
+    row.path = path
+    db.session.flush()
+    if old_hash is not None:
+        db.session.add(
+            ContentFile(path=old_path, text=None, synced_hash=old_hash, updated_at=row.updated_at)
+        )
 
 
 def _missing_course_files() -> list[str]:
@@ -231,7 +282,7 @@ def _missing_course_files() -> list[str]:
 
 
 def discard_draft(row: ContentFile, *, author: User, now: datetime) -> None:
-    row.draft = None
+    row.draft, row.draft_path, row.draft_removed = None, None, False
     row.updated_at, row.updated_by_id = now, author.id
 
 
@@ -299,9 +350,13 @@ class FolderSync:
 
 
 def _edited_in_browser(row: ContentFile) -> bool:
-    if row.draft is not None:
+    """Changed in the browser since the last sync: a draft, a published edit, or a file
+    moved or removed there (no text, but the hash of what the folder held)."""
+    if has_draft(row):
         return True
-    return row.text is not None and digest(row.text) != row.synced_hash
+    if row.text is None:
+        return row.synced_hash is not None
+    return digest(row.text) != row.synced_hash
 
 
 def plan_folder_sync(files: dict[str, str], *, force: bool = False) -> FolderSync:
@@ -312,8 +367,11 @@ def plan_folder_sync(files: dict[str, str], *, force: bool = False) -> FolderSyn
     rows = {row.path: row for row in db.session.scalars(select(ContentFile))}
     for path, text in files.items():
         row = rows.pop(path, None)
-        if row is not None and row.text is not None and row.synced_hash == digest(text):
-            plan.texts[path] = row.text  # the file is as last synced: the browser's text
+        if row is not None and row.synced_hash == digest(text):
+            # The file is as last synced: what the browser made of it stands, a move or
+            # removal included.
+            if row.text is not None:
+                plan.texts[path] = row.text
             if row.text != text:
                 plan.kept.append(path)
         elif (
@@ -447,7 +505,7 @@ class CourseFiles:
 
     @property
     def drafts(self) -> list[ContentFile]:
-        return [row for row in self.files if row.draft is not None]
+        return [row for row in self.files if has_draft(row)]
 
     @property
     def last_changed(self) -> ContentFile | None:
@@ -455,8 +513,14 @@ class CourseFiles:
 
 
 def state_of(row: ContentFile) -> str:
+    if row.draft_removed:
+        return "to be archived"
+    if row.text is None:
+        return "new, not published"
     if row.draft is not None:
-        return "new, not published" if row.text is None else "draft waiting"
+        return "draft waiting"
+    if row.draft_path is not None:
+        return "moved, not published"
     return "published"
 
 
@@ -480,13 +544,7 @@ def workspace() -> list[CourseFiles]:
     found = []
     for slug, files in grouped.items():
         course = courses.get(slug)
-        files.sort(
-            key=lambda row: (
-                not row.path.endswith("/course.md"),
-                row.path.startswith("quizzes/"),
-                row.path,
-            )
-        )
+        files.sort(key=_reading_order)
         found.append(
             CourseFiles(
                 slug=slug,
@@ -497,3 +555,161 @@ def workspace() -> list[CourseFiles]:
         )
     order = {slug: (c.archived_at is not None, c.position, slug) for slug, c in courses.items()}
     return sorted(found, key=lambda item: order.get(item.slug, (False, 10**6, item.slug)))
+
+
+# --- courses and lessons: created, moved, archived --------------------------------------------
+
+
+class CannotChange(Exception):
+    """A change to a course's files refused, with the reason for the form."""
+
+
+def _slugify(title: str) -> str:
+    words = re.findall(r"[a-z0-9]+", title.lower().encode("ascii", "ignore").decode())
+    return "-".join(words)[:60].strip("-") or "lesson"
+
+
+def front_matter(meta: dict, body: str) -> str:
+    dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
+    return normalise(f"---\n{dumped}---\n{body.lstrip(chr(10))}")
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """The front matter as a mapping (empty when it does not read as one) and the body."""
+    match = FRONT_MATTER.match(text)
+    if match is None:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(0)[4:-4]) or {}
+    except yaml.YAMLError:
+        meta = {}
+    return (meta if isinstance(meta, dict) else {}), text[match.end() :]
+
+
+def _new_file(path: str, text: str, *, author: User, note: str, now: datetime) -> ContentFile:
+    row = db.session.scalar(select(ContentFile).where(ContentFile.path == path))
+    if row is not None and (row.text is not None or row.draft is not None):
+        raise CannotChange(f"{path} exists already")
+    if row is None:  # else: a file removed earlier, its history kept, comes back
+        row = ContentFile(path=path, revisions_count=0, updated_at=now)
+        db.session.add(row)
+        db.session.flush()
+    save_draft(row, text, opened=row.revisions_count, author=author, note=note, now=now)
+    return row
+
+
+def create_course(
+    slug: str, *, title: str, summary: str, author: User, now: datetime
+) -> ContentFile:
+    """A new course as drafts: its course.md and a first lesson to write."""
+    if not SLUG.match(slug):
+        raise CannotChange("Use lowercase letters, digits and dashes, e.g. difficult-feedback.")
+    taken = db.session.scalar(
+        select(ContentFile.id).where(ContentFile.path.like(f"courses/{slug}/%"))
+    )
+    from app.courses.models import Course
+
+    if taken or db.session.scalar(select(Course.id).where(Course.slug == slug)):
+        raise CannotChange(f"There is a course '{slug}' already: choose another address.")
+    course = _new_file(
+        f"courses/{slug}/course.md",
+        front_matter({"title": title, "summary": summary}, "What mentors will learn here.\n"),
+        author=author, note="new course", now=now,
+    )  # fmt: skip
+    add_lesson(slug, "Introduction", author=author, now=now)
+    return course
+
+
+def lessons_of(slug: str) -> list[ContentFile]:
+    return [
+        row
+        for row in files_of_course(slug)
+        if row.path.startswith("courses/") and not row.path.endswith("/course.md")
+        and not row.draft_removed
+    ]  # fmt: skip
+
+
+def _file_name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def add_lesson(slug: str, title: str, *, author: User, now: datetime) -> ContentFile:
+    """A new lesson at the end of the course: a draft with its title, to be written."""
+    title = title.strip()
+    if not title:
+        raise CannotChange("Give the lesson a title.")
+    lessons = lessons_of(slug)
+    taken = {LESSON_PREFIX.sub("", _file_name(effective_path(row)))[:-3] for row in lessons}
+    base = lesson_slug = _slugify(title)
+    counter = 2
+    while lesson_slug in taken:
+        lesson_slug, counter = f"{base}-{counter}", counter + 1
+    path = f"courses/{slug}/{len(lessons) + 1:02d}-{lesson_slug}.md"
+    body = "Write the lesson here: a scenario from clinical training, what to do, and why.\n"
+    return _new_file(
+        path, front_matter({"title": title, "estimated_minutes": 10}, body), author=author,
+        note="new lesson", now=now,
+    )  # fmt: skip
+
+
+def move_lesson(row: ContentFile, step: int, *, author: User, now: datetime) -> None:
+    """One place earlier (-1) or later (+1) in the course: the lessons' files numbered
+    again in the new order (their slugs, and so addresses and progress, stay)."""
+    slug = course_of(row.path, row.draft or row.text)
+    lessons = lessons_of(slug)
+    index = next(i for i, item in enumerate(lessons) if item.id == row.id)
+    target = index + step
+    if not 0 <= target < len(lessons):
+        return
+    lessons[index], lessons[target] = lessons[target], lessons[index]
+    _number(slug, lessons, author=author, now=now)
+
+
+def _number(slug: str, lessons: list[ContentFile], *, author: User, now: datetime) -> None:
+    for position, item in enumerate(lessons, start=1):
+        name = LESSON_PREFIX.sub("", _file_name(effective_path(item)))
+        wanted = f"courses/{slug}/{position:02d}-{name}"
+        if wanted != effective_path(item):
+            item.draft_path = None if wanted == item.path else wanted
+            item.updated_at, item.updated_by_id = now, author.id
+
+
+def archive_lesson(row: ContentFile, *, author: User, now: datetime) -> None:
+    """Removed from the course when it is next published; mentors keep their progress on
+    it (the lesson is archived, as when its file is deleted)."""
+    slug = course_of(row.path, row.draft or row.text)
+    if row.text is None:  # never published: nothing to archive, the draft just goes
+        row.draft = None
+    else:
+        row.draft_removed = True
+    row.updated_at, row.updated_by_id = now, author.id
+    _number(slug, lessons_of(slug), author=author, now=now)
+
+
+COURSE_FIELDS = ("title", "summary", "order", "estimated_minutes", "quiz")
+
+
+def course_settings(slug: str) -> tuple[ContentFile | None, dict]:
+    row = db.session.scalar(
+        select(ContentFile).where(ContentFile.path == f"courses/{slug}/course.md")
+    )
+    if row is None:
+        return None, {}
+    meta, _ = split_front_matter(row.draft if row.draft is not None else row.text or "")
+    return row, meta
+
+
+def save_course_settings(
+    row: ContentFile, values: dict, *, opened: int, author: User, now: datetime
+) -> ContentRevision:
+    """The course's front matter from the form; its overview (the body) stays."""
+    meta, body = split_front_matter(row.draft if row.draft is not None else row.text or "")
+    for key in COURSE_FIELDS:
+        if values.get(key) in (None, ""):
+            meta.pop(key, None)
+        else:
+            meta[key] = values[key]
+    return save_draft(
+        row, front_matter(meta, body), opened=opened, author=author, note="course settings",
+        now=now,
+    )  # fmt: skip

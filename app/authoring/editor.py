@@ -5,8 +5,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app import security_log
 from app.auth.access import role_required
@@ -39,8 +39,64 @@ class PublishForm(FlaskForm):
     )
 
 
+class NewCourseForm(FlaskForm):
+    title = StringField(
+        "Title", validators=[DataRequired("Give the course a title."), Length(max=200)]
+    )
+    slug = StringField(
+        "Address (the course's part of its web address; it cannot change later)",
+        validators=[
+            DataRequired("Choose the address, e.g. difficult-feedback."),
+            Length(max=60),
+            Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                   message="Use lowercase letters, digits and dashes, e.g. difficult-feedback."),
+        ],
+    )  # fmt: skip
+    summary = StringField(
+        "Summary (one sentence for the catalog)",
+        validators=[DataRequired("Write a one-sentence summary."), Length(max=500)],
+    )
+
+
+class CourseSettingsForm(FlaskForm):
+    title = StringField(
+        "Title", validators=[DataRequired("The course needs a title."), Length(max=200)]
+    )
+    summary = StringField(
+        "Summary", validators=[DataRequired("The course needs a summary."), Length(max=500)]
+    )
+    order = IntegerField("Place in the catalog (1 first)", validators=[Optional()])
+    estimated_minutes = IntegerField(
+        "Estimated minutes", validators=[Optional(), NumberRange(min=1, message="At least 1.")]
+    )
+    quiz = StringField(
+        "Quiz (its id, e.g. communication)", validators=[Optional(), Length(max=100)]
+    )
+    opened = HiddenField()
+
+
+class NewLessonForm(FlaskForm):
+    title = StringField(
+        "Title of the new lesson",
+        validators=[DataRequired("Give the lesson a title."), Length(max=200)],
+    )
+
+
 def _file(file_id: int) -> ContentFile:
     return db.get_or_404(ContentFile, file_id, description="There is no such file.")
+
+
+def _lesson_file(file_id: int) -> ContentFile:
+    row = _file(file_id)
+    parts = row.path.split("/")
+    if (
+        len(parts) != 3
+        or parts[0] != "courses"
+        or parts[2] == "course.md"
+        or parts[1] == "practice"
+    ):
+        abort(404, "That file is not a lesson.")
+    return row
 
 
 def _editor(row: ContentFile, form: EditorForm, *, status: int = 200, **extra):
@@ -60,7 +116,127 @@ def _editor(row: ContentFile, form: EditorForm, *, status: int = 200, **extra):
     return page, status
 
 
+def _course_page(
+    slug: str,
+    *,
+    settings: "CourseSettingsForm | None" = None,
+    new_lesson: "NewLessonForm | None" = None,
+    status: int = 200,
+):
+    row, meta = documents.course_settings(slug)
+    if row is None:
+        abort(404, "There is no such course among the files.")
+    if settings is None:
+        settings = CourseSettingsForm(
+            formdata=None, data={**meta, "opened": str(row.revisions_count)}
+        )
+    files = documents.files_of_course(slug)
+    page = render_template(
+        "authoring/course.html",
+        slug=slug,
+        course_file=row,
+        title=meta.get("title") or slug,
+        files=files,
+        lessons=documents.lessons_of(slug),
+        drafts=[f for f in files if documents.has_draft(f)],
+        problems=documents.problems_for(slug),
+        settings=settings,
+        new_lesson=new_lesson or NewLessonForm(formdata=None),
+        publish_form=PublishForm(),
+        file_state=documents.state_of,
+        effective_path=documents.effective_path,
+    )
+    return page, status
+
+
 def register(bp) -> None:
+    @bp.route("/courses/new", methods=["GET", "POST"])
+    @role_required(*AUTHORS)
+    def new_course():
+        form = NewCourseForm()
+        if form.validate_on_submit():
+            try:
+                documents.create_course(
+                    form.slug.data,
+                    title=form.title.data.strip(),
+                    summary=form.summary.data.strip(),
+                    author=current_user,
+                    now=utcnow(),
+                )
+            except documents.CannotChange as refused:
+                db.session.rollback()
+                form.slug.errors.append(str(refused))
+            else:
+                db.session.commit()
+                flash("Course created as a draft with a first lesson: write it, then publish.")
+                return redirect(url_for("authoring.course", slug=form.slug.data))
+        status = 422 if form.errors else 200
+        return render_template("authoring/new_course.html", form=form), status
+
+    @bp.get("/courses/<slug>/")
+    @role_required(*AUTHORS)
+    def course(slug: str):
+        return _course_page(slug)
+
+    @bp.post("/courses/<slug>/settings")
+    @role_required(*AUTHORS)
+    def course_settings(slug: str):
+        row, _ = documents.course_settings(slug)
+        if row is None:
+            abort(404, "There is no such course among the files.")
+        form = CourseSettingsForm()
+        if not form.validate_on_submit():
+            return _course_page(slug, settings=form, status=422)
+        values = {key: getattr(form, key).data for key in documents.COURSE_FIELDS}
+        values["title"], values["summary"] = values["title"].strip(), values["summary"].strip()
+        try:
+            documents.save_course_settings(
+                row, values, opened=int(form.opened.data or -1), author=current_user, now=utcnow()
+            )
+        except documents.ChangedMeanwhile:
+            form.title.errors.append(
+                "Someone saved this course's settings after you opened them: look again, then save."
+            )
+            return _course_page(slug, settings=form, status=409)
+        db.session.commit()
+        flash("Settings saved as a draft.")
+        return redirect(url_for("authoring.course", slug=slug))
+
+    @bp.post("/courses/<slug>/lessons")
+    @role_required(*AUTHORS)
+    def add_lesson(slug: str):
+        if documents.course_settings(slug)[0] is None:
+            abort(404, "There is no such course among the files.")
+        form = NewLessonForm()
+        if not form.validate_on_submit():
+            return _course_page(slug, new_lesson=form, status=422)
+        row = documents.add_lesson(slug, form.title.data, author=current_user, now=utcnow())
+        db.session.commit()
+        flash("Lesson added as a draft at the end of the course.")
+        return redirect(url_for("authoring.edit_file", file_id=row.id))
+
+    @bp.post("/files/<int:file_id>/move")
+    @role_required(*AUTHORS)
+    def move_lesson(file_id: int) -> Response:
+        row = _lesson_file(file_id)
+        step = -1 if request.form.get("step") == "up" else 1
+        documents.move_lesson(row, step, author=current_user, now=utcnow())
+        db.session.commit()
+        slug = documents.course_of(row.path, row.draft or row.text)
+        return redirect(url_for("authoring.course", slug=slug, _anchor="lessons"))
+
+    @bp.post("/files/<int:file_id>/archive")
+    @role_required(*AUTHORS)
+    def archive_lesson(file_id: int) -> Response:
+        row = _lesson_file(file_id)
+        slug = documents.course_of(row.path, row.draft or row.text)
+        documents.archive_lesson(row, author=current_user, now=utcnow())
+        db.session.commit()
+        flash(
+            "The lesson will be archived when the course is published; mentors keep their progress."
+        )
+        return redirect(url_for("authoring.course", slug=slug, _anchor="lessons"))
+
     @bp.get("/files/<int:file_id>/")
     @role_required(*AUTHORS)
     def edit_file(file_id: int):

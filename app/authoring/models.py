@@ -5,6 +5,7 @@ them, and the published text is what courses, lessons and quizzes are imported f
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -23,6 +24,10 @@ class ContentFile(db.Model):
     text: Mapped[str | None] = mapped_column(Text)
     # An educator's saved, unpublished text (None: no draft).
     draft: Mapped[str | None] = mapped_column(Text)
+    # Waiting for the next publication too: a new place (a lesson moved in its course's
+    # order is a file renamed) or the file's removal (a lesson archived).
+    draft_path: Mapped[str | None] = mapped_column(String(300))
+    draft_removed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # How many revisions the file has: the number the next one takes. An editor sends the
     # number it opened, so a save made meanwhile by someone else is noticed, not lost.
     revisions_count: Mapped[int] = mapped_column(default=0)

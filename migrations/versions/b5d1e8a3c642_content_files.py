@@ -26,6 +26,8 @@ def upgrade():
         sa.Column('path', sa.String(length=300), nullable=False),
         sa.Column('text', sa.Text(), nullable=True),
         sa.Column('draft', sa.Text(), nullable=True),
+        sa.Column('draft_path', sa.String(length=300), nullable=True),
+        sa.Column('draft_removed', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column('revisions_count', sa.Integer(), nullable=False),
         sa.Column('synced_hash', sa.String(length=64), nullable=True),
         sa.Column('updated_at', sa.DateTime(), nullable=False),
