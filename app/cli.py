@@ -105,7 +105,7 @@ def content_sync(directory: str | None, force: bool) -> None:
     for line in report.lines():
         click.echo(line)
     for path in plan.kept:
-        click.echo(f"kept {path}: published in the browser, and the file is as last synced")
+        click.echo(f"kept the browser's version of {path} (the file is as last synced)")
     for path in plan.conflicts:
         click.echo(
             f"{folder / path}:1: conflict: changed both in this file and in the browser since "

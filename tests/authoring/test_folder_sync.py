@@ -40,7 +40,7 @@ def test_a_file_unchanged_since_the_last_sync_keeps_the_browsers_edits(app, file
     publish_edit(educator, "Reflect the feeling", "Reflect the emotion")
     result = sync(app, files)
     assert result.exit_code == 0, result.output
-    assert f"kept {LESSON}" in result.output
+    assert f"kept the browser's version of {LESSON}" in result.output
     assert "Reflect the emotion" in lesson_html()
 
 
