@@ -192,3 +192,47 @@ def test_the_author_editor_history_diff_and_statistics_pages_pass_axe_on_desktop
     page.goto(f"/author/quizzes/{editor_pages['quiz']}/stats")
     expect(page.get_by_role("heading", level=1)).to_contain_text("question statistics")
     assert_accessible(page)
+
+
+GUTTER = """() => {
+    const text = document.getElementById("text");
+    const cells = Array.from(document.querySelectorAll(".editor-gutter > div"));
+    return {
+        lines: text.value.split("\\n").length,
+        numbers: cells.map((cell) => cell.textContent),
+        heights: cells.map((cell) => cell.getBoundingClientRect().height),
+    };
+}"""
+
+
+def test_the_editor_numbers_wrapped_lines_and_keeps_unsaved_text_in_the_browser(
+    new_page, sign_in, educator, database
+):
+    with database.app_context():
+        row = db.session.scalar(db.select(ContentFile).where(ContentFile.path == LESSON_PATH))
+        url = f"/author/files/{row.id}/"
+        db.session.remove()
+    page = new_page(viewport=PHONE)
+    sign_in(page)
+    page.goto(url)
+    text = page.get_by_label(f"Markdown of {LESSON_PATH}")
+    long_line = "A long paragraph that wraps on a phone. " * 12
+    text.fill(f"---\ntitle: Reflective listening\n---\n{long_line}\nThe next line.\n")
+    page.wait_for_timeout(300)  # the numbers follow the text a moment after typing
+    gutter = page.evaluate(GUTTER)
+    assert gutter["numbers"] == [str(n) for n in range(1, gutter["lines"] + 1)]
+    assert gutter["heights"][3] > 2 * gutter["heights"][4]  # number 5 sits below the wrap
+
+    page.wait_for_timeout(500)  # kept in this browser while typing
+    page.goto(url)  # the text was never saved: a page left open, a sign-in that expired
+    expect(text).not_to_have_value(
+        f"---\ntitle: Reflective listening\n---\n{long_line}\nThe next line.\n"
+    )
+    page.get_by_role("button", name="Put that text back").click()
+    expect(text).to_have_value(
+        f"---\ntitle: Reflective listening\n---\n{long_line}\nThe next line.\n"
+    )
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("button", name="Put that text back")).to_be_hidden()
