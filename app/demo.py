@@ -1,5 +1,6 @@
 """`preceptor demo`: demo users and their progress on an empty database, logins printed.
-Every step goes through the same services a real mentor's clicks do."""
+Every step goes through the same services a real mentor's clicks do; the cohort of mentors
+behind the question statistics (app.demo_cohort) is the one shortcut."""
 
 import secrets
 import string
@@ -12,9 +13,12 @@ from sqlalchemy import select
 
 from app.auth import service as auth
 from app.auth.models import Role, User
+from app.authoring import documents
+from app.authoring.models import ContentFile
 from app.certification import service as certification
 from app.clock import utcnow
 from app.courses import service as courses
+from app.demo_cohort import add_cohort
 from app.errors import NotFound
 from app.extensions import db
 from app.forum import service as forum
@@ -216,6 +220,44 @@ def _add_forum_threads(users: dict[str, User], *, now: datetime) -> None:
             forum.set_pinned(users["educator"], thread, True, now=now)
 
 
+DEMO_DRAFT_PATH = "courses/goal-setting/02-smart-goals.md"
+DEMO_DRAFT_NOTE = "New section on goals for a clinical skill, for review"
+DEMO_DRAFT_SECTION = """## When the goal is a clinical skill
+
+Goals about procedures tempt mentees to count. "Do 20 lumbar punctures by June" is specific \
+and measurable, but a number says little about competence, and chasing it can bring a \
+resident to the bedside for the count rather than for the patient. Help the mentee tie the \
+number to supervision and feedback instead: "On my neurology rotation in April, perform \
+lumbar punctures under direct supervision, and after each one ask the supervising physician \
+for a rating on the program's procedure checklist and one thing to change. By May 5, review \
+the ratings with Dr. Patel, then ask the rotation director whether I am ready to do them \
+with indirect supervision." The measure is now the supervisors' judgment of readiness, \
+which is what patients and the program care about, and the date gives the review a deadline.
+
+"""
+
+
+def _add_draft(educator: User, *, now: datetime) -> None:
+    """The educator's unpublished section in a goal-setting lesson, saved as the editor
+    saves it; nothing when `content sync` has not recorded the file."""
+    row = db.session.scalar(select(ContentFile).where(ContentFile.path == DEMO_DRAFT_PATH))
+    if row is None or row.text is None or row.draft is not None:
+        return
+    text, place = row.text, len(row.text)
+    for heading in ("\n## Writing it down", "\n## Key points"):
+        if heading in text:
+            place = text.index(heading) + 1
+            break
+    documents.save_draft(
+        row,
+        text[:place] + DEMO_DRAFT_SECTION + text[place:],
+        opened=row.revisions_count,
+        author=educator,
+        note=DEMO_DRAFT_NOTE,
+        now=now,
+    )
+
+
 def generate_password() -> str:
     """Three groups of six letters and digits (about 107 bits), easy to type from the
     terminal. Demo accounts only: real accounts choose their own (`users create`)."""
@@ -251,6 +293,8 @@ def demo(if_empty: bool) -> None:
         users[label] = user
     _add_matching_data(users, now=now)
     _add_forum_threads(users, now=now)
+    add_cohort(DEMO_DOMAIN, now=now)
+    _add_draft(users["educator"], now=now)
     db.session.commit()
     for email, password, label in logins:
         click.echo(f"demo-login: {email} {password} {label}")
