@@ -104,6 +104,8 @@ def content_sync(directory: str | None, force: bool) -> None:
     db.session.commit()
     for line in report.lines():
         click.echo(line)
+    for path, why in plan.images.refused if plan.images else []:
+        click.echo(f"{folder / path}:1: {why} (not imported)", err=True)
     for path in plan.kept:
         click.echo(f"kept the browser's version of {path} (the file is as last synced)")
     for path in plan.conflicts:

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
+from app.authoring import images
 from app.authoring.models import ContentFile, ContentRevision
 from app.content import ContentError, load_content
 from app.content.errors import Problem
@@ -67,7 +68,7 @@ def load_texts(texts: dict[str, str]) -> ContentSet:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         try:
-            return load_content(root)
+            return load_content(root, images.image_sources())
         except ContentError as error:
             raise ContentError(
                 [Problem(Path(_relative(p.path, root)), p.line, p.message) for p in error.problems]
@@ -347,6 +348,7 @@ class FolderSync:
     conflicts: list[str] = field(default_factory=list)  # changed in both places
     kept: list[str] = field(default_factory=list)  # browser edits a sync left alone
     removed: list[str] = field(default_factory=list)  # gone from the folder
+    images: "images.ImageFolderSync | None" = None  # what became of courses/*/images/*
 
 
 def _edited_in_browser(row: ContentFile) -> bool:
@@ -405,6 +407,7 @@ def sync_folder(
     problems (nothing is imported then)."""
     with exclusive("content sync"):  # a second run waits, then finds nothing to change
         plan = plan_folder_sync(read_folder(folder), force=force)
+        plan.images = images.sync_image_folder(folder, now=now)
         loaded = load_texts(plan.texts)
         report = sync_content(loaded, now=now)
         record_folder_sync(plan, now=now)
@@ -441,6 +444,8 @@ def export(folder: Path, paths: Iterable[str] | None = None) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(target)
+    if paths is None:
+        written += images.export_images(folder)
     return written
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from app.auth.access import role_required
-from app.authoring import documents, editor, stats
+from app.authoring import documents, editor, image_routes, stats
 from app.extensions import db
 from app.permissions import AUTHORS
 from app.quizzes.models import Attempt, Question, Quiz
@@ -67,3 +67,4 @@ def quiz_stats(quiz_id: int) -> str:
 
 
 editor.register(bp)
+image_routes.register(bp)

@@ -2,8 +2,10 @@
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import yaml
 
@@ -17,7 +19,7 @@ from app.content.frontmatter import (
     parse_document,
     positive,
 )
-from app.content.markdown import render_markdown, unknown_callouts
+from app.content.markdown import images_without_alt, render_markdown, unknown_callouts
 from app.content.practice import (
     PRACTICE_FOLDER,
     PracticeSource,
@@ -29,6 +31,15 @@ from app.content.quizzes import QuizReading, QuizSource, read_quiz
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_PREFIX = re.compile(r"^\d+-")
+
+# (course slug, file name in courses/<slug>/images/) -> the src the rendered HTML uses.
+ImageSource = Callable[[str, str], str]
+
+
+def course_image_url(course_slug: str, name: str) -> str:
+    """Where the site serves courses/<slug>/images/<name> (the route courses.serve_image):
+    what a lesson's `![...](images/<name>)` points at once rendered."""
+    return f"/courses/{quote(course_slug)}/images/{quote(name, safe='')}"
 
 
 def _slug_check(value: str) -> str | None:
@@ -129,15 +140,22 @@ def _read(path: Path, problems: list[Problem]) -> str | None:
 
 
 def _markdown_problems(path: Path, body: str, body_line: int) -> list[Problem]:
-    return [
+    callouts = [
         Problem(
             path, body_line + index, f"unknown callout '{name}' (use note, tip, warning or reflect)"
         )
         for index, name in unknown_callouts(body)
     ]
+    images = [
+        Problem(path, body_line + index, "image without alt text: describe what it shows")
+        for index in images_without_alt(body)
+    ]
+    return sorted(callouts + images, key=lambda problem: problem.line)
 
 
-def _load_lesson(path: Path, position: int, problems: list[Problem]) -> LessonSource | None:
+def _load_lesson(
+    path: Path, position: int, problems: list[Problem], image_src: ImageSource
+) -> LessonSource | None:
     text = _read(path, problems)
     if text is None:
         return None
@@ -158,7 +176,8 @@ def _load_lesson(path: Path, position: int, problems: list[Problem]) -> LessonSo
     if document.problems:
         return None
     meta = document.meta
-    body_html = render_markdown(document.body)
+    course_slug = path.parent.name
+    body_html = render_markdown(document.body, lambda name: image_src(course_slug, name))
     return LessonSource(
         slug=slug,
         title=meta["title"].strip(),
@@ -173,7 +192,9 @@ def _load_lesson(path: Path, position: int, problems: list[Problem]) -> LessonSo
     )
 
 
-def _load_course(folder: Path, problems: list[Problem]) -> CourseSource | None:
+def _load_course(
+    folder: Path, problems: list[Problem], image_src: ImageSource
+) -> CourseSource | None:
     course_file = folder / "course.md"
     if not SLUG.match(folder.name):
         problems.append(
@@ -207,7 +228,7 @@ def _load_course(folder: Path, problems: list[Problem]) -> CourseSource | None:
             )
             continue
         seen[slug] = path
-        lesson = _load_lesson(path, position, problems)
+        lesson = _load_lesson(path, position, problems, image_src)
         if lesson:
             lessons.append(lesson)
     if not lesson_files:
@@ -217,7 +238,7 @@ def _load_course(folder: Path, problems: list[Problem]) -> CourseSource | None:
     if document.problems:
         return None
     meta = document.meta
-    overview_html = render_markdown(document.body)
+    overview_html = render_markdown(document.body, lambda name: image_src(folder.name, name))
     return CourseSource(
         slug=folder.name,
         title=meta["title"].strip(),
@@ -317,8 +338,9 @@ def _certification_course_problems(
     return problems
 
 
-def load_content(content_dir: Path) -> ContentSet:
-    """Every course and certification under content_dir; ContentError lists all problems."""
+def load_content(content_dir: Path, image_src: ImageSource = course_image_url) -> ContentSet:
+    """Every course and certification under content_dir; ContentError lists all problems.
+    `image_src` gives the address of a course's image (the app's adds its version)."""
     problems: list[Problem] = []
     courses_dir = content_dir / "courses"
     if not courses_dir.is_dir():
@@ -328,7 +350,7 @@ def load_content(content_dir: Path) -> ContentSet:
         for p in courses_dir.iterdir()
         if p.is_dir() and not p.name.startswith(".") and p.name != PRACTICE_FOLDER
     )
-    courses = [c for folder in folders if (c := _load_course(folder, problems))]
+    courses = [c for folder in folders if (c := _load_course(folder, problems, image_src))]
     all_slugs = {folder.name for folder in folders}
     rubrics = load_rubrics(courses_dir / PRACTICE_FOLDER, problems)
     certifications = _load_certifications(

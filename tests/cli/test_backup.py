@@ -1,7 +1,10 @@
 """`preceptor backup` and `restore`: a database with a row in every table goes to one file
 and comes back into an empty database the same, row for row, on SQLite and PostgreSQL."""
 
+from io import BytesIO
+
 import pytest
+from PIL import Image
 from sqlalchemy import create_engine, exists, make_url, select
 
 from app import create_app
@@ -9,6 +12,7 @@ from app.api import tokens
 from app.auth import mfa, sessions
 from app.auth import service as auth
 from app.auth.models import Role, User
+from app.authoring import images
 from app.certification.models import Reminder
 from app.clock import utcnow
 from app.config import REPOSITORY_ROOT
@@ -66,6 +70,12 @@ def fill_every_table(app) -> None:
     post = _db.session.scalars(select(Post).where(Post.thread_id == thread.id)).first()
     forum.edit_post(post.author, post, post.body + "\n\nEdited.", now=now)
     forum.report_post(other, post, reason="Off topic for this category", now=now)
+    picture = BytesIO()
+    Image.new("RGB", (40, 20), (20, 120, 200)).save(picture, "PNG")
+    images.upload_image(
+        "communication", BytesIO(picture.getvalue()), filename="chart.png",
+        alt_text="A chart", by=admin, now=now,
+    )  # fmt: skip
     _db.session.commit()
     empty = [t.name for t in _db.metadata.sorted_tables if not has_rows(t)]
     assert empty == [], f"give these tables a row: {empty}"
