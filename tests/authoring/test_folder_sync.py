@@ -3,12 +3,15 @@ last sync leaves browser edits alone, a file changed in both places is a conflic
 `content export` writes back files that sync into the same content."""
 
 import shutil
+from io import BytesIO
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import select
 
 from app import create_app
-from app.authoring import documents
+from app.authoring import documents, images
+from app.authoring.images import ContentImage, ContentImageFile
 from app.clock import utcnow
 from app.courses.models import Lesson
 from app.extensions import db as _db
@@ -92,18 +95,36 @@ def _content_rows() -> dict:
             _db.session.execute(select(Quiz.slug, Quiz.title, Quiz.content_hash)).all()
         ),
         "questions": sorted(_db.session.execute(select(Question.key, Question.stem_html)).all()),
+        "images": sorted(
+            _db.session.execute(
+                select(
+                    ContentImageFile.course_slug, ContentImageFile.name, ContentImage.sha256
+                ).join(ContentImage, ContentImage.id == ContentImageFile.image_id)
+            ).all()
+        ),
     }
 
 
 def test_export_then_sync_into_an_empty_database_gives_the_same_content(
     app, files, educator, tmp_path, sqlite_template
 ):
-    publish_edit(educator, "Reflect the feeling", "Reflect the emotion")
+    picture = BytesIO()
+    Image.new("RGB", (60, 30), (200, 80, 40)).save(picture, "PNG")
+    images.upload_image("listening", BytesIO(picture.getvalue()), filename="Loop.png",
+                        alt_text="The listening loop", by=educator, now=utcnow())  # fmt: skip
+    _db.session.commit()
+    publish_edit(
+        educator,
+        "Reflect the feeling",
+        "![The listening loop: hear, reflect, check](images/loop.png)\n\nReflect the emotion",
+    )
     exported = tmp_path / "exported"
     result = app.test_cli_runner().invoke(args=["content", "export", str(exported)])
     assert result.exit_code == 0, result.output
     assert "Reflect the emotion" in (exported / LESSON).read_text()
+    assert (exported / "courses/listening/images/loop.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     here = _content_rows()
+    assert here["images"] and 'src="/courses/listening/images/loop.png?v=' in lesson_html()
 
     second = tmp_path / "second"
     second.mkdir()
