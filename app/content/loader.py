@@ -357,7 +357,7 @@ def load_content(content_dir: Path, image_src: ImageSource = course_image_url) -
         courses_dir / "certifications.yml", all_slugs, problems, rubrics
     )
     readings = _read_quizzes(content_dir / "quizzes", problems)
-    problems += _link_problems(courses, readings, all_slugs)
+    problems += _link_problems(courses, readings, all_slugs, _lesson_files(folders))
     quizzes = [reading.source for reading in readings if reading.source]
     if problems:
         raise ContentError(problems)
@@ -379,8 +379,20 @@ def _read_quizzes(folder: Path, problems: list[Problem]) -> list[QuizReading]:
     return readings
 
 
+def _lesson_files(folders: list[Path]) -> dict[str, list[str]]:
+    """Each course folder's lesson slugs by file, those that do not load included: a quiz
+    naming a lesson whose own file has a problem is not a second problem."""
+    return {
+        folder.name: [lesson_slug(p) for p in sorted(folder.glob("*.md")) if p.name != "course.md"]
+        for folder in folders
+    }
+
+
 def _link_problems(
-    courses: list[CourseSource], readings: list[QuizReading], course_slugs: set[str]
+    courses: list[CourseSource],
+    readings: list[QuizReading],
+    course_slugs: set[str],
+    lessons_of: dict[str, list[str]],
 ) -> list[Problem]:
     """A course's quiz must exist and a quiz's course must exist and name it back; a
     quiz's lesson= must name a lesson of its course. A quiz file with problems of its
@@ -392,7 +404,6 @@ def _link_problems(
             message = f"quiz '{course.quiz_id}' does not exist: add quizzes/{course.quiz_id}.md"
             problems.append(Problem(course.path / "course.md", course.quiz_line, message))
     quiz_of_course = {course.slug: course.quiz_id for course in courses}
-    lessons_of = {course.slug: [lesson.slug for lesson in course.lessons] for course in courses}
     for quiz in readings:
         path = quiz.path
         if quiz.course_slug is None:

@@ -146,6 +146,16 @@ def test_a_quiz_with_errors_is_not_said_to_be_missing_and_is_still_checked(tmp_p
     assert any("lesson 'second' of course 'goals' has no questions" in line for line in found)
 
 
+def test_a_lesson_with_a_problem_of_its_own_is_not_a_second_problem_in_the_quiz(tmp_path):
+    root = content(
+        tmp_path,
+        quiz_text("draw_per_lesson: 1\n", question("a"), question("b", lesson="second")),
+    )
+    (root / "courses/goals/01-first.md").write_text("---\nestimated_minutes: soon\n---\nText.\n")
+    found = loaded_problems(root)
+    assert found and all(line.startswith("courses/goals/01-first.md") for line in found), found
+
+
 def test_good_pools_load_with_the_workbook_lesson(tmp_path):
     root = content(
         tmp_path,
