@@ -14,8 +14,13 @@ executemany inserts (fast on SQLite and on PostgreSQL):
 - N / 5 mentees, each matched with a mentor who finished (a few of those mentors no
   longer certified, so the dashboard has matches to flag), a fifth of the matches ended;
 - forum threads holding N / 2 posts, numbered per thread, with their counters;
-- the bench's own accounts: a coordinator, a mentor part-way through (the pages every
-  mentor opens) and a certified mentor, with full quiz snapshots like a real attempt's.
+- the bench's own accounts: a coordinator (an educator too, for the question
+  statistics), a mentor part-way through (the pages every mentor opens) and a certified
+  mentor, with full quiz snapshots like a real attempt's;
+- retakes by mentors who took the first course's quiz until it has --stats-attempts
+  graded attempts (50,000 at 10,000 mentors), each with the rows the question statistics
+  add up (attempt_items, attempt_item_choices) for a draw of its questions, as every
+  attempt here has for the questions its snapshot holds.
 
 Inserts go to the tables as the migrations made them (reflected), so a column the models
 have but no migration has added yet is simply left out. What the run signs in as and
@@ -24,6 +29,7 @@ opens is written to --subjects as JSON.
 
 import argparse
 import json
+import math
 import random
 import secrets
 import sys
@@ -41,6 +47,7 @@ from app.certification.service import CODE_ALPHABET, add_months
 from app.clock import utcnow
 from app.extensions import db
 from app.matching.models import INTERESTS, CareerStage
+from app.quizzes.models import graded_rows
 
 BENCH_DOMAIN = "bench.preceptor.example"
 COORDINATOR_EMAIL = f"bench-coordinator@{BENCH_DOMAIN}"
@@ -48,6 +55,8 @@ MENTOR_EMAIL = f"bench-mentor@{BENCH_DOMAIN}"
 CERTIFIED_EMAIL = f"bench-certified@{BENCH_DOMAIN}"
 DEMO_CERTIFIED_EMAIL = "mentor-certified@demo.preceptor.example"
 BATCH_ROWS = 20_000  # rows held in memory before they are written
+STATS_ATTEMPTS = 50_000  # graded attempts at one quiz, for its statistics page
+FULL_SNAPSHOTS = 200  # the first retakes keep their whole draw: the page shows those
 THREAD_PAGE_POSTS = 50  # the bench's forum thread: two and a half pages of 20
 
 TABLES = (
@@ -56,6 +65,8 @@ TABLES = (
     "mentor_profiles",
     "lesson_completions",
     "attempts",
+    "attempt_items",
+    "attempt_item_choices",
     "certificates",
     "forum_categories",
     "forum_threads",
@@ -66,6 +77,7 @@ TABLES = (
     "courses",
     "lessons",
     "quizzes",
+    "questions",
     "certifications",
 )
 # Parents before children: every batch is written in this order.
@@ -77,6 +89,8 @@ INSERT_ORDER = (
     "matches",
     "lesson_completions",
     "attempts",
+    "attempt_items",
+    "attempt_item_choices",
     "certificates",
     "forum_threads",
     "forum_posts",
@@ -353,6 +367,9 @@ class MentorBuilder:
         self.now, self.password_hash, self.codes = now, password_hash, codes
         # Mentors who finished: (user id, whether their certificate is valid today).
         self.holders: list[tuple[int, bool]] = []
+        # Per quiz id: user id -> (first attempt submitted at, passed it at some point).
+        self.takers: dict[int, dict[int, tuple[datetime, bool]]] = {}
+        self.attempts_at: dict[int, int] = {}  # quiz id -> graded attempts written
 
     def add_user(self, spec: MentorSpec, role: str, created_at: datetime) -> int:
         user_id = self.writer.new_id("users")
@@ -437,6 +454,30 @@ class MentorBuilder:
             if not passed:
                 earned = min(earned, (quiz.pass_percent * possible - 1) // 100)
             answers, results = {}, {snapshot[0]["key"]: passed} if snapshot else {}
+        first, passed_before = self.takers.setdefault(quiz.id, {}).get(
+            user_id, (submitted_at, False)
+        )
+        self.takers[quiz.id][user_id] = (min(first, submitted_at), passed_before or passed)
+        self.attempts_at[quiz.id] = self.attempts_at.get(quiz.id, 0) + 1
+        self.write_attempt(
+            attempt_id, user_id, quiz, submitted_at, snapshot, answers, results, earned, possible
+        )
+        return attempt_id
+
+    def write_attempt(
+        self,
+        attempt_id: int,
+        user_id: int,
+        quiz: Quiz,
+        submitted_at: datetime,
+        snapshot: list[dict],
+        answers: dict,
+        results: dict,
+        earned: int,
+        possible: int,
+        shown: list[dict] | None = None,  # the questions drawn, when the snapshot is cut
+    ) -> None:
+        """The attempt, and its rows for the question statistics (as quizzes.submit)."""
         self.writer.add(
             "attempts",
             {
@@ -457,7 +498,20 @@ class MentorBuilder:
                 "late": False,
             },
         )
-        return attempt_id
+        items, choices = graded_rows(
+            attempt_id=attempt_id,
+            quiz_id=quiz.id,
+            quiz_version=quiz.version,
+            snapshot=snapshot if shown is None else shown,
+            answers=answers,
+            results=results,
+            earned=earned,
+            possible=possible,
+        )
+        for row in items:
+            self.writer.add("attempt_items", row)
+        for row in choices:
+            self.writer.add("attempt_item_choices", row)
 
     def _graded_in_full(self, quiz: Quiz, passed: bool) -> tuple[list, dict, int, dict]:
         """The demo's snapshot and right answers; a failed try gets the first three wrong."""
@@ -528,6 +582,101 @@ def add_mentors(builder: MentorBuilder, count: int) -> Iterator[int]:
         builder.add_mentor(random_spec(builder.rng, number, builder.program.lesson_count))
         if number % step == 0 or number == count:
             yield number
+
+
+# --- retakes for the question statistics ------------------------------------------------
+
+
+def read_questions(connection: Connection, tables: dict[str, Table], quiz: Quiz) -> list[dict]:
+    """The quiz's current questions as a snapshot shows them (options under their own
+    keys), each with its lesson."""
+    questions, lessons = tables["questions"], tables["lessons"]
+    rows = connection.execute(
+        select(questions, lessons.c.slug, lessons.c.title, lessons.c.position.label("at"))
+        .outerjoin(lessons, lessons.c.id == questions.c.lesson_id)
+        .where(questions.c.quiz_id == quiz.id, questions.c.archived_at.is_(None))
+        .order_by(questions.c.position)
+    ).all()
+    shown = []
+    for row in rows:
+        options = json.loads(row.options) if isinstance(row.options, str) else row.options
+        shown.append(
+            {
+                "key": row.key,
+                "kind": row.kind,
+                "points": row.points,
+                "stem_html": row.stem_html,
+                "options": [
+                    {"key": o["key"], "source": o["key"], "html": o["html"]} for o in options
+                ],
+                "correct": [o["key"] for o in options if o["correct"]],
+                "accepted": [o["text"] for o in options if o["correct"]]
+                if row.kind == "text"
+                else [],
+                "lesson": {"slug": row.slug, "title": row.title, "position": row.at}
+                if row.slug
+                else None,
+            }
+        )
+    return shown
+
+
+def add_retakes(builder: MentorBuilder, quiz: Quiz, questions: list[dict], target: int) -> int:
+    """Earlier tries by mentors who took the quiz, until it has `target` graded attempts:
+    two questions drawn per lesson, each right with a chance that rises with the mentor's
+    ability; only a mentor who passed it gets a passing retake. Returns how many."""
+    rng = builder.rng
+    takers = builder.takers.get(quiz.id, {})
+    wanted = target - builder.attempts_at.get(quiz.id, 0)
+    if wanted <= 0 or not takers or not questions:
+        return 0
+    everyone = sorted(takers)
+    passers = [user_id for user_id in everyone if takers[user_id][1]]
+    pools: dict[str | None, list[dict]] = {}
+    for question in questions:
+        pools.setdefault((question["lesson"] or {}).get("slug"), []).append(question)
+    written = 0
+    for number in range(wanted):
+        ability = rng.gauss(0, 1)
+        shown = [q for pool in pools.values() for q in rng.sample(pool, min(2, len(pool)))]
+        answers, results = {}, {}
+        for question in shown:
+            right = rng.random() < 1 / (1 + math.exp(-(0.8 + ability)))
+            answers[question["key"]] = _answer(rng, question, right)
+            results[question["key"]] = right
+        possible = sum(q["points"] for q in shown)
+        earned = sum(q["points"] for q in shown if results[q["key"]])
+        passed = earned * 100 >= quiz.pass_percent * possible
+        user_id = rng.choice(passers if passed and passers else everyone)
+        if passed and not takers[user_id][1]:
+            continue  # no passer to give it to
+        first = takers[user_id][0]
+        builder.write_attempt(
+            builder.writer.new_id("attempts"),
+            user_id,
+            quiz,
+            first - timedelta(days=rng.uniform(1, 60)),  # before the attempts they have
+            shown if number < FULL_SNAPSHOTS else shown[:1],
+            answers,
+            results,
+            earned,
+            possible,
+            shown=shown,
+        )
+        written += 1
+    return written
+
+
+def _answer(rng: random.Random, question: dict, right: bool) -> list[str] | str:
+    if question["kind"] == "text":
+        return question["accepted"][0] if right and question["accepted"] else "no idea"
+    correct = question["correct"]
+    wrong = [o["key"] for o in question["options"] if o["key"] not in correct]
+    if right or not wrong:
+        return list(correct)
+    if question["kind"] == "single":
+        return [rng.choice(wrong)]
+    return sorted(set(correct[1:]) | {rng.choice(wrong)})
 
 
 # --- mentees and matches ---------------------------------------------------------------
@@ -687,6 +836,13 @@ def build(args: argparse.Namespace, connection: Connection, now: datetime) -> di
     rng = random.Random(args.seed)  # noqa: S311 (test data, not secrets)
     tables = reflect(connection)
     program = read_program(connection, tables, args.certification)
+    stats_quiz = program.courses[0].quiz
+    attempts = tables["attempts"]
+    demo_attempts = connection.scalar(
+        select(func.count()).where(
+            attempts.c.quiz_id == stats_quiz.id, attempts.c.submitted_at.is_not(None)
+        )
+    )
     writer = Writer(connection, tables)
     password = "bench-" + secrets.token_urlsafe(18)
     taken_codes = set(connection.scalars(select(tables["certificates"].c.code)))
@@ -703,6 +859,10 @@ def build(args: argparse.Namespace, connection: Connection, now: datetime) -> di
         print(f"  mentors {done:,}/{args.mentors:,} ({time.monotonic() - started:.1f} s)")
     subjects, coordinator_id = add_subjects(builder, program)
     add_matches(builder, args.mentors // 5, coordinator_id)
+    builder.attempts_at[stats_quiz.id] = builder.attempts_at.get(stats_quiz.id, 0) + demo_attempts
+    questions = read_questions(connection, tables, stats_quiz)
+    extra = add_retakes(builder, stats_quiz, questions, args.stats_attempts)
+    subjects["quiz_stats_attempts"] = builder.attempts_at[stats_quiz.id] + extra
     writer.flush()
     mentor_ids = connection.scalars(
         select(tables["user_roles"].c.user_id).where(tables["user_roles"].c.role == "mentor")
@@ -727,6 +887,11 @@ def add_subjects(builder: MentorBuilder, program: Program) -> tuple[dict, int]:
         "coordinator",
         builder.now - timedelta(days=400),
     )
+    # An educator too: the question statistics are the educators' (and admins') page.
+    builder.writer.add(
+        "user_roles",
+        {"id": builder.writer.new_id("user_roles"), "user_id": coordinator_id, "role": "educator"},
+    )
     first, second = program.courses[0], program.courses[1]
     if first.quiz is None:
         sys.exit(f"build_data: the program's first course ({first.slug}) has no quiz")
@@ -746,6 +911,7 @@ def add_subjects(builder: MentorBuilder, program: Program) -> tuple[dict, int]:
         "course": f"/courses/{second.slug}/",
         "quiz_result": f"/quizzes/{first.quiz.slug}/attempts/{attempt_ids[-1]}/",
         "certificate_pdf": f"/certificates/{code}.pdf",
+        "quiz_stats": f"/author/quizzes/{first.quiz.id}/stats",
         "verify": f"/verify/{code}",
         "specialty": SPECIALTIES[0],
     }
@@ -762,10 +928,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mentors", type=int, default=10_000)
     parser.add_argument("--posts", type=int, help="forum posts (default: mentors / 2)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--stats-attempts",
+        type=int,
+        help="graded attempts at the first course's quiz (default: 5 per mentor, at most "
+        f"{STATS_ATTEMPTS:,})",
+    )
     parser.add_argument("--subjects", type=Path, required=True, help="JSON written here")
     args = parser.parse_args(argv)
     if args.posts is None:
         args.posts = max(THREAD_PAGE_POSTS, args.mentors // 2)
+    if args.stats_attempts is None:
+        args.stats_attempts = min(STATS_ATTEMPTS, 5 * args.mentors)
     return args
 
 

@@ -7,7 +7,7 @@ from app.auth.access import role_required
 from app.authoring import documents, editor, image_routes, stats
 from app.extensions import db
 from app.permissions import AUTHORS
-from app.quizzes.models import Attempt, Question, Quiz
+from app.quizzes.models import Attempt, Quiz
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
 
@@ -39,30 +39,8 @@ def index() -> str:
 @role_required(*AUTHORS)
 def quiz_stats(quiz_id: int) -> str:
     quiz = db.get_or_404(Quiz, quiz_id, description="There is no such quiz.")
-    graded = db.session.execute(
-        select(
-            Attempt.snapshot,
-            Attempt.answers,
-            Attempt.results,
-            Attempt.earned,
-            Attempt.possible,
-            Attempt.percent,
-            Attempt.passed,
-        )
-        .where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None))
-        .execution_options(yield_per=500)
-    )
-    current = {
-        q.key: (q.stem_html, q.kind.value, q.options)
-        for q in db.session.scalars(
-            select(Question).where(Question.quiz_id == quiz.id, Question.archived_at.is_(None))
-        )
-    }
     return render_template(
-        "authoring/stats.html",
-        quiz=quiz,
-        found=stats.analyse(graded, current),
-        limits=stats,
+        "authoring/stats.html", quiz=quiz, found=stats.quiz_statistics(quiz.id), limits=stats
     )
 
 

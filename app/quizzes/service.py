@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.audit import service as audit
@@ -17,7 +17,16 @@ from app.courses.models import Course, Lesson
 from app.errors import NotFound, PreceptorError
 from app.extensions import db
 from app.quizzes.grading import Answers, grade
-from app.quizzes.models import Attempt, AttemptGrant, Question, Quiz, TimeAccommodation
+from app.quizzes.models import (
+    Attempt,
+    AttemptChoice,
+    AttemptGrant,
+    AttemptItem,
+    Question,
+    Quiz,
+    TimeAccommodation,
+    graded_rows,
+)
 from app.rows import lock_user
 
 GRACE = timedelta(seconds=30)
@@ -443,12 +452,31 @@ def _record(attempt: Attempt, answers: Answers, *, late: bool, now: datetime) ->
         .execution_options(synchronize_session=False)
     )
     recorded = db.session.execute(statement).rowcount == 1
-    if recorded:  # a bulk UPDATE: the stored standing is refreshed here, not by the ORM
+    if recorded:  # the statistics' rows; and the standing, refreshed here, not by the ORM
+        _write_graded_rows(attempt, answers, result.correct, result.earned)
         from app.certification.standing import refresh_users
 
         refresh_users(db.session.connection(), [attempt.user_id])
     db.session.refresh(attempt)
     return recorded
+
+
+def _write_graded_rows(attempt: Attempt, answers: Answers, results: dict, earned: int) -> None:
+    """The attempt's rows in attempt_items and attempt_item_choices, for the statistics."""
+    items, choices = graded_rows(
+        attempt_id=attempt.id,
+        quiz_id=attempt.quiz_id,
+        quiz_version=attempt.quiz_version,
+        snapshot=attempt.snapshot,
+        answers=answers,
+        results=results,
+        earned=earned,
+        possible=attempt.possible,
+    )
+    if items:
+        db.session.execute(insert(AttemptItem), items)
+    if choices:
+        db.session.execute(insert(AttemptChoice), choices)
 
 
 @dataclass(frozen=True)
