@@ -4,6 +4,7 @@ it is published. The editor's pages pass axe-core and fit a phone's width."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from app.auth import service as auth
@@ -22,6 +23,7 @@ LESSON_PATH = "courses/communication/01-reflective-listening.md"
 LESSON_URL = "/courses/communication/reflective-listening/"
 READER_EMAIL = "reader@hospital.example"
 READER_PASSWORD = "reader-password-long-enough"
+IMAGE_ALT = "The listening loop: hear, reflect, check"
 NEW_ADVICE = "Before you answer the first question, reflect it back once."  # no quote: smartquotes
 CURSOR_LINE = """() => {
     const text = document.getElementById("text");
@@ -53,7 +55,7 @@ def sign_in_as(page: Page, email: str, password: str) -> None:
 
 
 def test_an_educator_previews_fixes_and_publishes_a_lesson_a_mentor_then_reads(
-    new_page, sign_in, educator
+    new_page, sign_in, educator, tmp_path
 ):
     page = new_page()
     sign_in(page)
@@ -97,6 +99,25 @@ def test_an_educator_previews_fixes_and_publishes_a_lesson_a_mentor_then_reads(
     expect(page.get_by_role("region", name="problems to fix")).to_have_count(0)
     expect(text).to_have_value(edited)
 
+    # An image: uploaded for the course, its Markdown pasted into the lesson.
+    picture = tmp_path / "listening-loop.png"
+    Image.new("RGB", (320, 160), (30, 110, 160)).save(picture)
+    editor_url = page.url
+    page.get_by_role("link", name="Images of this course").click()
+    page.get_by_label("Image file").set_input_files(str(picture))
+    page.get_by_label("Alt text").fill(IMAGE_ALT)
+    page.get_by_role("button", name="Upload").click()
+    snippet = page.get_by_label("Markdown to paste into the lesson").input_value()
+    assert snippet.startswith(f"![{IMAGE_ALT}](images/") and snippet.endswith(".png)")
+    page.goto(editor_url)
+    edited = text.input_value() + f"\n{snippet}\n"
+    text.fill(edited)
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status")).to_contain_text("Draft saved.")
+    expect(
+        page.get_by_role("region", name="Preview").get_by_role("img", name=IMAGE_ALT)
+    ).to_be_visible()
+
     reader = new_page()
     sign_in_as(reader, READER_EMAIL, READER_PASSWORD)
     reader.goto(LESSON_URL)
@@ -111,6 +132,9 @@ def test_an_educator_previews_fixes_and_publishes_a_lesson_a_mentor_then_reads(
 
     reader.reload()
     expect(reader.get_by_role("complementary", name="Tip").last).to_have_text(f"Tip {NEW_ADVICE}")
+    image = reader.get_by_role("img", name=IMAGE_ALT)
+    expect(image).to_be_visible()
+    assert image.evaluate("(img) => img.complete && img.naturalWidth") == 320
 
 
 # --- accessibility and phones -------------------------------------------------------------
@@ -191,6 +215,19 @@ def test_the_author_editor_history_diff_and_statistics_pages_pass_axe_on_desktop
 
     page.goto(f"/author/quizzes/{editor_pages['quiz']}/stats")
     expect(page.get_by_role("heading", level=1)).to_contain_text("question statistics")
+    assert_accessible(page)
+
+    page.goto("/author/courses/communication/")
+    expect(page.get_by_role("button", name="Move up").first).to_be_visible()
+    assert_accessible(page)
+
+    page.goto("/author/courses/communication/images")
+    expect(page.get_by_label("Image file")).to_be_visible()
+    assert_accessible(page)
+
+    page.goto("/author/courses/new")
+    page.get_by_role("button", name="Create the course").click()  # errors beside the fields
+    expect(page.locator(".field-error").first).to_be_visible()
     assert_accessible(page)
 
 
