@@ -219,3 +219,24 @@ def test_only_educators_and_admins_manage_courses(files, app, make_user, method,
     row = file_row("courses/listening/02-questions.md")
     assert (row.draft, row.draft_path, row.draft_removed) == (None, None, False)
     assert file_row("courses/listening/course.md").draft is None
+
+
+def test_a_retitled_lesson_keeps_its_address_and_progress(
+    files, educator_client, mentor_client, make_user
+):
+    learner = make_user(Role.MENTOR)
+    reflect = _db.session.scalar(select(Lesson).where(Lesson.slug == "reflect"))
+    _db.session.add(LessonCompletion(user_id=learner.id, lesson_id=reflect.id))
+    _db.session.commit()
+    row = file_row("courses/listening/01-reflect.md")
+    url = f"/author/files/{row.id}/"
+    text = row.text.replace("title: Reflecting feeling and content", "title: Reflections first")
+    data = {"text": text, "opened": str(row.revisions_count), "action": "save"}
+    assert post_form(educator_client, url, data).status_code == 302
+    publish(educator_client, "listening")
+    page = mentor_client.get("/courses/listening/reflect/")
+    assert page.status_code == 200 and "Reflections first" in page.get_data(as_text=True)
+    assert ("reflect", 1, False) in lessons("listening")
+    assert _db.session.scalar(
+        select(LessonCompletion).where(LessonCompletion.user_id == learner.id)
+    )
