@@ -1,4 +1,4 @@
-// The educators' editor: line numbers beside the text (wrapped lines measured, so each
+// The educators' editor: a preview that follows the typing, line numbers beside the text (wrapped lines measured, so each
 // number sits at its line), the cursor's line below it, a problem's "Line N" link that
 // puts the cursor on that line, Ctrl/Cmd+B, +I and +K for bold, italic and a link, and
 // a copy of the text kept in this browser until it is saved, so that nothing typed is
@@ -103,6 +103,36 @@
     if (key === "b") { event.preventDefault(); surround("**", "**"); }
     else if (key === "i") { event.preventDefault(); surround("*", "*"); }
     else if (key === "k") { event.preventDefault(); surround("[", "](https://)"); }
+  });
+
+  // --- the preview follows the typing -----------------------------------------------------
+  var section = document.querySelector(".preview[data-live]");
+  var token = text.form && text.form.querySelector("input[name=csrf_token]");
+  var previewing = null, asked = 0;
+  function refreshPreview() {
+    if (!section || !token || !window.fetch) { return; }
+    var mine = (asked += 1);
+    var body = new FormData();
+    body.append("text", text.value);
+    fetch(section.getAttribute("data-live"), {
+      method: "POST",
+      body: body,
+      headers: { "X-CSRFToken": token.value },
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.ok ? response.text() : null;
+    }).then(function (html) {
+      var shown = document.getElementById("preview-body");
+      if (html === null || mine !== asked || !shown) { return; }  // a newer one is coming
+      var holder = document.createElement("div");
+      holder.innerHTML = html;
+      var fresh = holder.querySelector("#preview-body");
+      if (fresh) { shown.replaceWith(fresh); }
+    }).catch(function () { /* offline: the Preview button still works */ });
+  }
+  text.addEventListener("input", function () {
+    window.clearTimeout(previewing);
+    previewing = window.setTimeout(refreshPreview, 700);
   });
 
   // --- a copy kept in this browser until saved --------------------------------------------

@@ -288,6 +288,14 @@ def register(bp) -> None:
         flash("Draft saved. Mentors still see the published version until you publish.")
         return redirect(url_for("authoring.edit_file", file_id=row.id))
 
+    @bp.post("/files/<int:file_id>/preview")
+    @role_required(*AUTHORS)
+    def live_preview(file_id: int) -> str:
+        """The preview alone, for the editor's script to show as the educator types."""
+        row = _file(file_id)
+        text = request.form.get("text", "")[:MAX_TEXT]
+        return render_template("authoring/_preview.html", preview=documents.preview(row.path, text))
+
     @bp.post("/courses/<slug>/publish")
     @role_required(*AUTHORS)
     def publish_course(slug: str):

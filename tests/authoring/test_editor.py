@@ -220,6 +220,7 @@ ROUTES = [
     ("get", "/author/files/{id}/"),
     ("post", "/author/files/{id}/"),
     ("post", "/author/files/{id}/discard"),
+    ("post", "/author/files/{id}/preview"),
     ("get", "/author/files/{id}/history"),
     ("get", "/author/files/{id}/diff?old=1&new=1"),
     ("post", "/author/files/{id}/revisions/1/restore"),
@@ -248,3 +249,20 @@ def test_only_educators_and_admins_reach_the_editor(files, app, make_user, metho
 def test_an_admin_can_edit(files, app, make_user):
     client = client_with_role(app, make_user, Role.ADMIN)
     assert client.get(edit_url(LESSON)).status_code == 200
+
+
+def test_the_live_preview_answers_the_text_it_is_sent_and_saves_nothing(files, educator_client):
+    url = edit_url(LESSON)
+    token = csrf_token(educator_client, url)
+    response = educator_client.post(
+        f"{url}preview",
+        data={"text": "---\ntitle: T\n---\n::: tip\nName the feeling.\n:::\n"},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="preview-body"' in html and 'class="callout callout-tip"' in html
+    assert "<html" not in html  # the fragment alone
+    assert file_row(LESSON).draft is None
+    refused = educator_client.post(f"{url}preview", data={"text": "x"})  # no token
+    assert refused.status_code == 400
