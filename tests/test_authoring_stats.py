@@ -1,6 +1,6 @@
 """Question statistics (/author/quizzes/<id>/stats): on a hand-made set of attempts the
 page shows the numbers worked out here by hand, and only educators and admins see it.
-The SQL sums (quiz_statistics) give what the attempts' JSON gives (analyse)."""
+The SQL sums (quiz_statistics) give what the attempts' JSON gives (tests/stats_reference.py)."""
 
 import math
 import random
@@ -10,8 +10,6 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role
 from app.authoring.stats import (
-    analyse,
-    point_biserial,
     point_biserial_from_sums,
     quiz_statistics,
 )
@@ -20,6 +18,7 @@ from app.extensions import db as _db
 from app.quizzes import service
 from app.quizzes.models import Attempt, AttemptChoice, AttemptItem
 from tests.conftest import client_with_role
+from tests.stats_reference import analyse, point_biserial
 
 LESSON_A = {"slug": "smart", "title": "SMART goals", "position": 1}
 LESSON_B = {"slug": "grow", "title": "The GROW model", "position": 2}

@@ -18,7 +18,6 @@ from app.demo import DEMO_DOMAIN, DEMO_DRAFT_NOTE, DEMO_DRAFT_PATH
 from app.demo_cohort import BEHAVIORS, COHORT_QUIZ, COHORT_SIZE
 from app.extensions import db
 from app.quizzes import service as quizzes
-from app.quizzes.models import Attempt, Question
 from tests.conftest import log_in
 
 DRAFT_SENTENCE = "Goals about procedures tempt mentees to count."
@@ -49,15 +48,7 @@ def logins(app) -> dict[str, tuple[str, str]]:
 
 def quiz_statistics(slug: str) -> stats.QuizStats:
     """The analysis the statistics page shows (authoring.routes.quiz_stats)."""
-    quiz = quizzes.get_quiz(slug)
-    graded = db.session.scalars(
-        select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None))
-    )
-    current = {
-        q.key: (q.stem_html, q.kind.value, q.options)
-        for q in db.session.scalars(select(Question).where(Question.quiz_id == quiz.id))
-    }
-    return stats.analyse(graded, current)
+    return stats.quiz_statistics(quizzes.get_quiz(slug).id)
 
 
 def test_the_cohort_quiz_shows_every_flag_on_its_own_question(logins):
