@@ -75,8 +75,9 @@ def database_params() -> list:
     ]
 
 
-# For a test about one database's own machinery (SQLite's FTS5, a PostgreSQL index):
-# it runs on that database only instead of skipping on the other.
+# For a test about one database's own machinery (SQLite's FTS5, a PostgreSQL index): it
+# runs on that database only instead of skipping on the other. only_sqlite also serves the
+# long role matrices (who may open a page): a rule in Python, the same on both.
 only_sqlite = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 only_postgresql = pytest.mark.parametrize("database", database_params()[1:], indirect=True)
 

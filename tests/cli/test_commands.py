@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +14,10 @@ PRECEPTOR = str(Path(sys.executable).parent / "preceptor")
 FIXTURE_CONTENT = REPO / "tests/fixtures/content_ok"
 
 
-@pytest.fixture
-def run(tmp_path):
+def _runner(instance: Path):
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PRECEPTOR_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PRECEPTOR_INSTANCE_PATH": str(instance),
         "PRECEPTOR_ENV": "development",
     }
 
@@ -32,8 +32,23 @@ def run(tmp_path):
             timeout=120,
         )
 
-    assert run_command("db", "upgrade").returncode == 0
     return run_command
+
+
+@pytest.fixture(scope="session")
+def upgraded_instance(tmp_path_factory) -> Path:
+    """An instance folder whose database `preceptor db upgrade` brought to the newest
+    revision, made once per worker: each test starts from a copy of it."""
+    instance = tmp_path_factory.mktemp("upgraded") / "instance"
+    done = _runner(instance)("db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    return instance
+
+
+@pytest.fixture
+def run(tmp_path, upgraded_instance):
+    shutil.copytree(upgraded_instance, tmp_path / "instance")
+    return _runner(tmp_path / "instance")
 
 
 def test_sync_imports_then_a_second_run_changes_nothing(run):
