@@ -4,7 +4,10 @@ signed off by the demo educator; mentor-ready has read lessons but has no sign-o
 import sqlite3
 from contextlib import closing
 
-from tests.cli.test_commands import run  # noqa: F401 (the fixture: `preceptor` in a fresh instance)
+from tests.cli.test_commands import (  # noqa: F401 (fixtures: `preceptor` in a fresh instance)
+    run,
+    upgraded_instance,
+)
 
 
 def test_the_certified_demo_mentor_has_a_sign_off_and_mentor_ready_has_none(run, tmp_path):  # noqa: F811
