@@ -607,6 +607,13 @@ def create_course(
     slug: str, *, title: str, summary: str, author: User, now: datetime
 ) -> ContentFile:
     """A new course as drafts: its course.md and a first lesson to write."""
+    with exclusive("content sync"):  # two educators choosing one address: one gets it
+        return _create_course(slug, title=title, summary=summary, author=author, now=now)
+
+
+def _create_course(
+    slug: str, *, title: str, summary: str, author: User, now: datetime
+) -> ContentFile:
     if not SLUG.match(slug):
         raise CannotChange("Use lowercase letters, digits and dashes, e.g. difficult-feedback.")
     taken = db.session.scalar(
@@ -621,7 +628,7 @@ def create_course(
         front_matter({"title": title, "summary": summary}, "What mentors will learn here.\n"),
         author=author, note="new course", now=now,
     )  # fmt: skip
-    add_lesson(slug, "Introduction", author=author, now=now)
+    _add_lesson(slug, "Introduction", author=author, now=now)
     return course
 
 
@@ -640,6 +647,11 @@ def _file_name(path: str) -> str:
 
 def add_lesson(slug: str, title: str, *, author: User, now: datetime) -> ContentFile:
     """A new lesson at the end of the course: a draft with its title, to be written."""
+    with exclusive("content sync"):  # numbered after the others, one at a time
+        return _add_lesson(slug, title, author=author, now=now)
+
+
+def _add_lesson(slug: str, title: str, *, author: User, now: datetime) -> ContentFile:
     title = title.strip()
     if not title:
         raise CannotChange("Give the lesson a title.")
@@ -660,14 +672,15 @@ def add_lesson(slug: str, title: str, *, author: User, now: datetime) -> Content
 def move_lesson(row: ContentFile, step: int, *, author: User, now: datetime) -> None:
     """One place earlier (-1) or later (+1) in the course: the lessons' files numbered
     again in the new order (their slugs, and so addresses and progress, stay)."""
-    slug = course_of(row.path, row.draft or row.text)
-    lessons = lessons_of(slug)
-    index = next(i for i, item in enumerate(lessons) if item.id == row.id)
-    target = index + step
-    if not 0 <= target < len(lessons):
-        return
-    lessons[index], lessons[target] = lessons[target], lessons[index]
-    _number(slug, lessons, author=author, now=now)
+    with exclusive("content sync"):  # the numbering read and written by one at a time
+        db.session.refresh(row)
+        slug = course_of(row.path, row.draft or row.text)
+        lessons = lessons_of(slug)
+        index = next(i for i, item in enumerate(lessons) if item.id == row.id)
+        target = index + step
+        if 0 <= target < len(lessons):
+            lessons[index], lessons[target] = lessons[target], lessons[index]
+            _number(slug, lessons, author=author, now=now)
 
 
 def _number(slug: str, lessons: list[ContentFile], *, author: User, now: datetime) -> None:
@@ -682,13 +695,15 @@ def _number(slug: str, lessons: list[ContentFile], *, author: User, now: datetim
 def archive_lesson(row: ContentFile, *, author: User, now: datetime) -> None:
     """Removed from the course when it is next published; mentors keep their progress on
     it (the lesson is archived, as when its file is deleted)."""
-    slug = course_of(row.path, row.draft or row.text)
-    if row.text is None:  # never published: nothing to archive, the draft just goes
-        row.draft = None
-    else:
-        row.draft_removed = True
-    row.updated_at, row.updated_by_id = now, author.id
-    _number(slug, lessons_of(slug), author=author, now=now)
+    with exclusive("content sync"):  # the numbering read and written by one at a time
+        db.session.refresh(row)
+        slug = course_of(row.path, row.draft or row.text)
+        if row.text is None:  # never published: nothing to archive, the draft just goes
+            row.draft = None
+        else:
+            row.draft_removed = True
+        row.updated_at, row.updated_by_id = now, author.id
+        _number(slug, lessons_of(slug), author=author, now=now)
 
 
 COURSE_FIELDS = ("title", "summary", "order", "estimated_minutes", "quiz")
